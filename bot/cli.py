@@ -1,0 +1,286 @@
+"""Command line: `python -m bot COMMAND`. A command's docstring is its --help.
+
+Wires settings, content, engine and store together; the Telegram adapter is imported only by `run`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from bot.config import DEFAULT_INTENTS, Settings, SettingsError
+from bot.engine.content import ContentError, load_catalog
+from bot.engine.machine import Engine
+from bot.engine.matcher import Matcher
+from bot.engine.model import CATEGORIES, Catalog, Choice, Command, Event, Reply, Text
+from bot.storage import Store
+
+LABELS = (*CATEGORIES, "general", "none")
+
+
+def _catalog(intents: Path) -> Catalog:
+    try:
+        return load_catalog(intents)
+    except ContentError as exc:
+        click.echo(f"Invalid content in {intents}: {len(exc.problems)} problem(s):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _read_lines(stream: Any) -> list[str]:
+    """Lines of a byte stream, decoded leniently: invalid UTF-8 becomes U+FFFD instead of an error."""
+    data = stream.read()
+    if isinstance(data, str):
+        return data.splitlines()
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--intents", type=click.Path(path_type=Path), default=None, help="Content folder (default: intents/).")
+@click.pass_context
+def cli(ctx: click.Context, intents: Path | None) -> None:
+    """iPhone backup troubleshooting bot.
+
+    Without a command: runs the Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise the console chat.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["intents"] = intents
+    if ctx.invoked_subcommand is None:
+        settings = _settings()
+        if settings.token:
+            ctx.invoke(run)
+        else:
+            click.echo("No TELEGRAM_BOT_TOKEN set: starting the console chat (Ctrl-D to quit).", err=True)
+            ctx.invoke(chat)
+
+
+def _intents_dir(ctx: click.Context, settings: Settings | None = None) -> Path:
+    chosen = ctx.obj.get("intents") if ctx.obj else None
+    return chosen or (settings.intents_dir if settings else DEFAULT_INTENTS)
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the content in intents/ and report every problem with its place; exit 1 on problems."""
+    folder = _intents_dir(ctx)
+    catalog = _catalog(folder)
+    causes = [i for i in catalog.intents.values() if i.kind == "cause"]
+    phrases = sum(len(i.phrases) for i in catalog.intents.values())
+    click.echo(f"OK: {len(catalog.intents)} intents ({len(causes)} with fix steps), {phrases} phrases, "
+               f"{len(catalog.triage)} triage nodes in {folder}")
+
+
+# ---------------------------------------------------------------- console chat
+
+
+def render_console(reply: Reply, out: TextIO) -> None:
+    for message in reply.messages:
+        lines = message.splitlines() or [""]
+        out.write(f"bot> {lines[0]}\n")
+        for line in lines[1:]:
+            out.write(f"     {line}\n")
+    for n, button in enumerate(reply.buttons, 1):
+        out.write(f"     {n}) {button.label}\n")
+
+
+def console_event(line: str, last: Reply | None) -> Event:
+    """Typed console input -> engine event: /commands, option numbers (as button presses), or text."""
+    stripped = line.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        name, _, arg = stripped[1:].partition(" ")
+        return Command(name.split("@")[0], arg)
+    if last and stripped.isdigit() and 1 <= int(stripped) <= len(last.buttons):
+        return Choice(last.buttons[int(stripped) - 1].data)
+    return Text(line)
+
+
+@cli.command()
+@click.option("--user", default="console", show_default=True, help="Conversation key (one per person).")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+              help="SQLite file (default: BOT_DB or data/bot.sqlite3).")
+@click.option("--memory", is_flag=True, help="Keep nothing: use an in-memory database.")
+@click.pass_context
+def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
+    """Talk to the bot in the terminal. Type the option number or the words; /reset, /help; Ctrl-D quits.
+
+    Uses the same engine and database as the Telegram bot, so a conversation continues across runs.
+    """
+    settings = _settings()
+    engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
+    store = Store.memory() if memory else Store.open(db_path or settings.db_path)
+    key = f"console:{user}"
+    out = sys.stdout
+    session = store.load(key)
+    last: Reply | None = None
+    if session.state == "idle":
+        session, last = engine.respond(session, Command("start"), time.time())
+    else:
+        session, last = engine.present(session)
+    store.record(key, session, now=time.time())
+    render_console(last, out)
+    for line in sys.stdin:
+        event = console_event(line.rstrip("\n"), last)
+        now = time.time()
+        session, last = engine.respond(store.load(key), event, now)
+        text = line if isinstance(event, Text) else None
+        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
+        if last.forget:
+            store.forget_key(key)
+        out.write(f"you> {line.rstrip()}\n")
+        render_console(last, out)
+        out.flush()
+    out.write("bye\n")
+    store.close()
+
+
+# ---------------------------------------------------------------- understanding
+
+
+@cli.command()
+@click.pass_context
+def classify(ctx: click.Context) -> None:
+    """Read one message per line on stdin; print one JSON object per line: text, intent, category, score.
+
+    category is storage, network, software, account, hardware, encryption, general (a backup problem with no
+    cause yet) or none (anything the bot does not handle, greetings included).
+    """
+    matcher = Matcher.from_catalog(_catalog(_intents_dir(ctx)))
+    for line in _read_lines(sys.stdin.buffer):
+        match = matcher.match(line)
+        click.echo(json.dumps({"text": line, "intent": match.intent, "category": match.category,
+                               "score": round(match.score, 4)}, ensure_ascii=False))
+
+
+@cli.command()
+@click.pass_context
+def phrases(ctx: click.Context) -> None:
+    """Print every example phrase of the catalog as JSONL: text, intent, category."""
+    catalog = _catalog(_intents_dir(ctx))
+    for intent in catalog.intents.values():
+        for text in intent.phrases:
+            click.echo(json.dumps({"text": text, "intent": intent.id, "category": intent.category},
+                                  ensure_ascii=False))
+
+
+def evaluate(matcher: Matcher, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy of `matcher` on labelled rows (text, category, optional alt)."""
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    misses = []
+    for row in rows:
+        gold = "none" if row["category"] == "out_of_scope" else row["category"]
+        accepted = {gold, *("none" if a == "out_of_scope" else a for a in row.get("alt", []))}
+        match = matcher.match(row["text"])
+        ok = match.category in accepted
+        per[gold][0] += ok
+        per[gold][1] += 1
+        confusion[gold][match.category if not ok else gold] += 1
+        if not ok:
+            misses.append({"text": row["text"], "expected": gold, "got": match.category, "intent": match.intent,
+                           "score": round(match.score, 3)})
+    correct = sum(c for c, _ in per.values())
+    total = sum(n for _, n in per.values())
+    return {"total": total, "accuracy": correct / total if total else 0.0,
+            "per_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
+            "counts": {k: v[1] for k, v in sorted(per.items())},
+            "out_of_scope_rejected": per["none"][0] / per["none"][1] if per["none"][1] else None,
+            "confusion": {k: dict(v) for k, v in confusion.items()}, "misses": misses}
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--misses", "show_misses", is_flag=True, help="List every misclassified message.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@click.option("--min-accuracy", type=float, default=None, help="Exit 1 when overall accuracy is lower.")
+@click.pass_context
+def eval_command(ctx: click.Context, file: Path, show_misses: bool, as_json: bool,
+                 min_accuracy: float | None) -> None:
+    """Score the classifier on a labelled JSONL file (text, category, optional alt).
+
+    Prints overall and per-category accuracy, the share of out-of-scope messages rejected and a confusion
+    matrix (rows: expected, columns: predicted).
+    """
+    matcher = Matcher.from_catalog(_catalog(_intents_dir(ctx)))
+    rows = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    result = evaluate(matcher, rows)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"messages: {result['total']}  accuracy: {result['accuracy']:.1%}")
+        if result["out_of_scope_rejected"] is not None:
+            click.echo(f"out of scope rejected: {result['out_of_scope_rejected']:.1%}")
+        for cat, acc in result["per_category"].items():
+            click.echo(f"  {cat:<11} {acc:6.1%}  ({result['counts'][cat]})")
+        cols = [c for c in LABELS if any(c in row for row in result["confusion"].values())]
+        click.echo("\nconfusion (rows expected, columns predicted):")
+        click.echo(" " * 12 + "".join(f"{c[:8]:>9}" for c in cols))
+        for gold in LABELS:
+            if gold in result["confusion"]:
+                row = result["confusion"][gold]
+                click.echo(f"{gold:<12}" + "".join(f"{row.get(c, 0):>9}" for c in cols))
+        if show_misses:
+            click.echo("\nmisses:")
+            for miss in result["misses"]:
+                click.echo(f"  [{miss['expected']} -> {miss['got']} {miss['intent']} {miss['score']}] {miss['text']}")
+    if min_accuracy is not None and result["accuracy"] < min_accuracy:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs/flows"), show_default=True)
+@click.pass_context
+def diagram(ctx: click.Context, out_dir: Path) -> None:
+    """Write one Mermaid flow diagram per category (docs/flows/CATEGORY.md), generated from the content."""
+    from bot.engine.diagram import category_diagram
+
+    catalog = _catalog(_intents_dir(ctx))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for category in CATEGORIES:
+        path = out_dir / f"{category}.md"
+        path.write_text(category_diagram(catalog, category), encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None)
+@click.option("--days", type=int, default=30, show_default=True, help="Look back this many days.")
+def stats(db_path: Path | None, days: int) -> None:
+    """Conversations, resolution rates per intent and per step, frequent unmatched messages, handoffs."""
+    from bot.stats import collect_stats, format_stats
+
+    settings = _settings()
+    store = Store.open(db_path or settings.db_path)
+    click.echo(format_stats(collect_stats(store, since=time.time() - days * 86400)))
+
+
+@cli.command()
+def run() -> None:
+    """Run the Telegram bot (polling, or a webhook when WEBHOOK_URL is set). Needs TELEGRAM_BOT_TOKEN."""
+    settings = _settings()
+    if not settings.token:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
+                                   "(get one from @BotFather), or run `python -m bot chat` for the console.")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.tg.app import run_bot
+
+    run_bot(settings, _catalog(settings.intents_dir))
+
+
+def main() -> None:
+    cli(obj={})

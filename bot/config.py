@@ -1,0 +1,128 @@
+"""Settings from the environment (and an optional `.env` file). The only module that reads the environment.
+
+The bot token is wrapped in `Secret`, whose repr and str are masked, so it cannot end up in a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
+DEFAULT_INTENTS = PROJECT_ROOT / "intents"
+
+
+class Secret:
+    """A string that never shows itself in repr(), str() or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=value lines; blank lines and # comments ignored; surrounding quotes removed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip().removeprefix("export ").strip()] = value
+    return values
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    api_url: str | None = None  # TELEGRAM_API_URL: base URL of a self-hosted Bot API server
+    db_path: Path = DEFAULT_DB
+    intents_dir: Path = DEFAULT_INTENTS
+    session_ttl_hours: int = 24
+    webhook_url: str | None = None  # public HTTPS URL; webhook mode when set
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    support_chat_id: int | None = None
+    hide_operator_names: bool = False
+    retention_days: int = 90
+    health_port: int = 0  # 0 = off
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+        env: dict[str, str] = read_env_file(env_file or Path(".env"))
+        env.update(os.environ if environ is None else environ)
+        support = env.get("SUPPORT_CHAT_ID", "").strip()
+        webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+        secret = env.get("WEBHOOK_SECRET", "").strip()
+        if webhook_url and not secret:
+            raise SettingsError("WEBHOOK_SECRET is required with WEBHOOK_URL (1-256 characters: A-Z a-z 0-9 _ -)")
+        if secret and (len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret)):
+            raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        try:
+            support_id = int(support) if support else None
+        except ValueError:
+            raise SettingsError(f"SUPPORT_CHAT_ID must be a chat id (a number like -1001234567890), got {support!r}") \
+                from None
+        return cls(
+            token=Secret(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
+            api_url=env.get("TELEGRAM_API_URL", "").strip() or None,
+            db_path=Path(env.get("BOT_DB", "").strip() or DEFAULT_DB),
+            intents_dir=Path(env.get("BOT_INTENTS", "").strip() or DEFAULT_INTENTS),
+            session_ttl_hours=_int(env, "SESSION_TTL_HOURS", 24),
+            webhook_url=webhook_url,
+            webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_port=_int(env, "WEBHOOK_PORT", 8443),
+            webhook_secret=Secret(secret),
+            support_chat_id=support_id,
+            hide_operator_names=_bool(env, "HIDE_OPERATOR_NAMES", False),
+            retention_days=_int(env, "RETENTION_DAYS", 90),
+            health_port=_int(env, "HEALTH_PORT", 0),
+            log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        )

@@ -1,0 +1,51 @@
+"""Fill slots (route, computer, ios) from what the person already said, so we don't ask again.
+
+Only unambiguous mentions count, and a mention the person rules out ("not icloud") counts for nothing.
+Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.text import features, normalise
+
+_IOS = re.compile(r"\bios\s*(\d{1,2})")
+_ICLOUD = frozenset({"icloud"})
+_COMPUTER = frozenset({"itune", "finder", "mac", "macbook", "imac", "pc", "laptop", "computer", "window",
+                       "desktop", "cable", "usb", "apple device"})
+_MAC_FINDER = frozenset({"finder", "catalina", "big sur", "monterey", "ventura", "sonoma", "sequoia", "tahoe"})
+_MAC_ITUNES = frozenset({"mojave", "high sierra", "el capitan", "yosemite"})
+_MAC = frozenset({"mac", "macbook", "imac", "macos", "osx"})
+_WINDOWS = frozenset({"window", "pc", "win10", "win11"})
+
+
+def ios_bucket(version: int) -> str:
+    if version >= 17:
+        return "ios17_plus"
+    return "ios15_16" if version >= 15 else "ios14_or_earlier"
+
+
+def extract_slots(text: str) -> dict[str, str]:
+    """Slots stated in `text`, e.g. {"route": "computer", "computer": "mac_finder", "ios": "ios17_plus"}."""
+    feats = set(features(text))
+    found: dict[str, str] = {}
+    icloud = bool(feats & _ICLOUD)
+    computer = bool(feats & _COMPUTER)
+    if icloud != computer:
+        found["route"] = "icloud" if icloud else "computer"
+    itunes = "itune" in feats
+    if feats & _MAC_FINDER:
+        found["computer"] = "mac_finder"
+    elif "apple device" in feats:
+        found["computer"] = "win_devices"
+    elif feats & _MAC_ITUNES or (itunes and feats & _MAC):
+        found["computer"] = "mac_itunes"
+    elif itunes and feats & _WINDOWS:
+        found["computer"] = "win_itunes"
+    if "computer" in found:
+        found["route"] = "computer"
+    versions = [int(v) for v in _IOS.findall(normalise(text))]
+    if versions and 5 <= versions[0] <= 40:
+        found["ios"] = ios_bucket(versions[0])
+    return found

@@ -1,0 +1,156 @@
+"""Text normalisation and feature extraction shared by the content loader and the matcher.
+
+Owns: normalise(), tokens(), features(), looks_foreign(). Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_CHARS = 2000  # longer messages are understood from their first part; keeps matching time bounded
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+_APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
+_CLAUSE = re.compile(r"[.!?;:,()\[\]\n|]+")
+_WORD = re.compile(r"[a-z0-9]+")
+_JOIN = [  # spellings folded into one token before tokenising
+    (re.compile(r"\bwi[\s-]?fi\b|\bwifi\b|\bwlan\b"), "wifi"),
+    (re.compile(r"\bi[\s-]cloud\b"), "icloud"),
+    (re.compile(r"\bback[\s-]ups?\b|\bback[\s-]?ing up\b"), "backup"),
+    (re.compile(r"\bi[\s-]?tunes\b"), "itunes"),
+    (re.compile(r"\bapple[\s-]?id\b"), "appleid"),
+    (re.compile(r"\bapple account\b"), "appleid"),
+    (re.compile(r"\be[\s-]mail\b"), "email"),
+    (re.compile(r"\b(?:two|2)[\s-]?(?:factor|step)\b|\b2fa\b"), "twofactor"),
+    (re.compile(r"\busb[\s-]c\b"), "usbc"),
+    (re.compile(r"\bmac[\s-]book\b"), "macbook"),
+    (re.compile(r"\bi[\s-]?phone\b"), "iphone"),
+    (re.compile(r"\bi[\s-]?os\b"), "ios"),
+    (re.compile(r"\bset[\s-]?up\b"), "setup"),
+    (re.compile(r"\bgrey(?:ed)?[\s-]?out\b|\bgray(?:ed)?[\s-]?out\b"), "greyedout"),
+    (re.compile(r"\bsign(?:ed)?[\s-]?(?:out|off)\b|\blog(?:ged)?[\s-]?out\b"), "signout"),
+    (re.compile(r"\bsign(?:ed)?[\s-]?in\b|\blog(?:ged)?[\s-]?in\b"), "signin"),
+]
+STOPWORDS = frozenset(
+    """a an the and or but if so to of in on at by for with from into onto about as is am are was were be been
+    being it its it's this that these those i me my mine we our you your he she his her they them their there here
+    what which who whom when where why how do does did doing done have has had having just also too very really
+    can could would should will shall may might must get got gets getting go goes going went gonna wanna pls
+    please hi hey hello help any some all each every one thing things stuff like then than only even still ever
+    again now today yesterday im ive id ill its thats whats theres u ur ok okay yeah yes guys anyone someone
+    lol tbh btw idk omg ugh hmm well""".split()
+)
+NEGATORS = frozenset("not no isnt arent wasnt werent nothing without nope neither nor".split())
+RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
+FINE = re.compile(r"\b(?:is|are|was|seems?|looks?)\s+(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
+_FOREIGN = frozenset(
+    """el la los las que de mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona
+    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf
+    le les je ne pas est mon ma une avec sauvegarde impossible fait faire
+    não nao meu minha com uma fazer backup está nem
+    il non della della di che per""".split()
+)
+_ENGLISH_HINTS = frozenset("the my is to and not it i you can cant wont with backup iphone".split())
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents and control characters, fold spellings, drop punctuation."""
+    return " ".join(_WORD.findall(_fold(text)))
+
+
+def _fold(text: str) -> str:
+    text = text[:MAX_CHARS].translate(_CONTROL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _APOSTROPHE.sub("", text)
+    text = _STRETCH.sub(r"\1", text)
+    for pattern, replacement in _JOIN:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\b")
+
+
+def clauses(text: str) -> list[tuple[list[str], bool]]:
+    """The message as clauses split at punctuation: (word tokens, ruled out).
+
+    A clause is ruled out when the person asks and answers it themselves: "icloud full? no, 180gb free".
+    """
+    parts = re.split(r"(\?)", _fold(text))
+    out: list[tuple[list[str], bool]] = []
+    for i in range(0, len(parts), 2):
+        ruled_out = i + 2 < len(parts) and bool(_ANSWERED_NO.match(parts[i + 2]))
+        pieces = [words for piece in _CLAUSE.split(parts[i]) if (words := _WORD.findall(piece))]
+        # only the question right before "? no" is ruled out, not the sentences before it
+        out.extend((words, ruled_out and k == len(pieces) - 1) for k, words in enumerate(pieces))
+    return out
+
+
+def stem(word: str) -> str:
+    """A deliberately small suffix stripper: consistent for phrases and messages alike."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
+            break
+    return word
+
+
+def features(text: str, correct: dict[str, str] | None = None) -> list[str]:
+    """Unigram and bigram features with negation marking.
+
+    Words that a negation rules out ("not icloud", "plenty of space", "wifi is fine") become `~word`, so
+    "icloud full" and "icloud is not full" read differently. `correct` maps misspelt words to known ones.
+    """
+    out: list[str] = []
+    for words, ruled_out in clauses(text):
+        if correct:
+            words = [correct.get(w, w) for w in words]
+        negated = set(range(len(words))) if ruled_out else _negated_positions(words)
+        kept: list[str] = []
+        for i, word in enumerate(words):
+            if word in NEGATORS or word in STOPWORDS:
+                continue
+            token = stem(word)
+            kept.append(("~" + token) if i in negated else token)
+        out.extend(kept)
+        out.extend(f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False))
+    return out
+
+
+def _negated_positions(words: list[str]) -> set[int]:
+    negated: set[int] = set()
+    for i, word in enumerate(words):
+        if word in NEGATORS or (word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS)):
+            span = [j for j in range(i + 1, min(len(words), i + 4)) if words[j] not in STOPWORDS]
+            negated.update(span[:2])
+    joined = " ".join(words)
+    for m in FINE.finditer(joined):
+        before = joined[: m.start()].split()
+        content = [j for j in range(len(before)) if before[j] not in STOPWORDS]
+        negated.update(content[-2:])
+    return negated
+
+
+def looks_foreign(text: str) -> bool:
+    """True for messages mostly in another script, or clearly in another Latin-script language."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    non_latin = sum(1 for c in letters if ord(c) > 0x24F)
+    if non_latin / len(letters) > 0.3:
+        return True
+    words = _WORD.findall(_fold(text))
+    foreign = sum(1 for w in words if w in _FOREIGN)
+    english = sum(1 for w in words if w in _ENGLISH_HINTS)
+    return foreign >= 3 and foreign > 2 * english

@@ -1,0 +1,215 @@
+"""Persistence of sessions, turns and outcomes (sqlite-utils). Never imports telegram.
+
+`Store(path)` for a file (WAL, migrations applied at open), `Store.memory()` for tests. A turn is written in
+one transaction together with the session it produced, before the reply is handed back, so a crash never
+loses a conversation. Text stored for analytics has e-mail addresses and phone numbers redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot.engine.model import Match, Outcome, Session
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{7,}\d(?![\w])")
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses and phone numbers, keep everything else."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def m001_create_tables(db: sqlite_utils.Database) -> None:
+    db["sessions"].create({"key": str, "user_id": int, "chat_id": int, "data": str, "state": str,
+                           "intent": str, "updated": float}, pk="key")
+    db["turns"].create({"id": int, "key": str, "user_id": int, "ts": float, "text": str, "intent": str,
+                        "category": str, "score": float}, pk="id")
+    db["outcomes"].create({"id": int, "key": str, "user_id": int, "ts": float, "kind": str, "intent": str,
+                           "step": int, "detail": str}, pk="id")
+    db["turns"].create_index(["key"])
+    db["turns"].create_index(["ts"])
+    db["outcomes"].create_index(["key"])
+    db["sessions"].create_index(["user_id"])
+
+
+def m002_updates_and_users(db: sqlite_utils.Database) -> None:
+    db["seen_updates"].create({"update_id": int, "ts": float}, pk="update_id")
+    db["users"].create({"user_id": int, "blocked": int, "updated": float}, pk="user_id")
+
+
+def m003_handoffs_and_groups(db: sqlite_utils.Database) -> None:
+    db["handoffs"].create({"id": int, "key": str, "user_id": int, "user_chat_id": int, "user_thread_id": int,
+                           "operator_chat_id": int, "operator_thread_id": int, "root_message_id": int,
+                           "status": str, "opened": float, "closed": float}, pk="id")
+    db["handoffs"].create_index(["key"])
+    db["handoffs"].create_index(["operator_chat_id", "operator_thread_id"])
+    db["handoff_messages"].create({"operator_chat_id": int, "message_id": int, "handoff_id": int},
+                                  pk=("operator_chat_id", "message_id"))
+    db["group_settings"].create({"chat_id": int, "auto_answer": int}, pk="chat_id")
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_create_tables", m001_create_tables),
+    ("m002_updates_and_users", m002_updates_and_users),
+    ("m003_handoffs_and_groups", m003_handoffs_and_groups),
+]
+
+
+class Store:
+    """All database access. Thread-safe for the simple calls the bot makes (one lock around writes)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._lock = threading.RLock()
+        self.migrate()
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives a killed process, fast commits
+        db.execute("PRAGMA busy_timeout=5000")
+        return cls(db)
+
+    @classmethod
+    def memory(cls) -> Store:
+        return cls(sqlite_utils.Database(memory=True))
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    # ------------------------------------------------------------ migrations
+
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not applied yet, in order; return their names."""
+        applied_now: list[str] = []
+        with self._lock:
+            if "_migrations" not in self.db.table_names():
+                self.db["_migrations"].create({"name": str, "applied": str}, pk="name")
+            done = {row["name"] for row in self.db["_migrations"].rows}
+            for name, migration in MIGRATIONS:
+                if name not in done:
+                    with self._atomic():
+                        migration(self.db)
+                        self.db["_migrations"].insert({"name": name, "applied": "now"})
+                    applied_now.append(name)
+        return applied_now
+
+    def applied_migrations(self) -> list[str]:
+        return [row["name"] for row in self.db["_migrations"].rows_where(order_by="name")]
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ sessions and turns
+
+    def load(self, key: str) -> Session:
+        rows = list(self.db.execute("SELECT data FROM sessions WHERE key = ?", [key]).fetchall())
+        if not rows:
+            return Session()
+        try:
+            return Session.from_dict(json.loads(rows[0][0]))
+        except (ValueError, TypeError, KeyError):
+            return Session()  # an unreadable row never blocks a person: they start fresh
+
+    def record(self, key: str, session: Session, *, now: float, user_id: int | None = None,
+               chat_id: int | None = None, text: str | None = None, match: Match | None = None,
+               outcomes: Iterable[Outcome] = ()) -> None:
+        """Save the session and what happened in this turn, in one transaction."""
+        with self._lock, self._atomic():
+            self.db.execute(
+                "INSERT INTO sessions (key, user_id, chat_id, data, state, intent, updated) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET user_id=excluded.user_id, chat_id=excluded.chat_id, "
+                "data=excluded.data, state=excluded.state, intent=excluded.intent, updated=excluded.updated",
+                [key, user_id, chat_id, json.dumps(session.to_dict()), session.state, session.intent, now],
+            )
+            if text is not None:
+                self.db.execute(
+                    "INSERT INTO turns (key, user_id, ts, text, intent, category, score) VALUES (?,?,?,?,?,?,?)",
+                    [key, user_id, now, redact(text)[:1000], match.intent if match else None,
+                     match.category if match else None, match.score if match else None],
+                )
+            for o in outcomes:
+                self.db.execute(
+                    "INSERT INTO outcomes (key, user_id, ts, kind, intent, step, detail) VALUES (?,?,?,?,?,?,?)",
+                    [key, user_id, now, o.kind, o.intent, o.step, o.detail],
+                )
+
+    def forget_user(self, user_id: int) -> int:
+        """Delete everything stored about a person; returns the number of rows removed."""
+        removed = 0
+        with self._lock, self._atomic():
+            for table in ("sessions", "turns", "outcomes", "handoffs", "users"):
+                removed += self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
+        return removed
+
+    def forget_key(self, key: str) -> int:
+        removed = 0
+        with self._lock, self._atomic():
+            for table in ("sessions", "turns", "outcomes", "handoffs"):
+                removed += self.db.execute(f"DELETE FROM {table} WHERE key = ?", [key]).rowcount
+        return removed
+
+    def purge(self, older_than: float) -> int:
+        """Retention: delete turns, finished handoffs and seen update ids older than `older_than`."""
+        with self._lock, self._atomic():
+            removed = self.db.execute("DELETE FROM turns WHERE ts < ?", [older_than]).rowcount
+            removed += self.db.execute("DELETE FROM outcomes WHERE ts < ?", [older_than]).rowcount
+            removed += self.db.execute("DELETE FROM seen_updates WHERE ts < ?", [older_than]).rowcount
+            removed += self.db.execute("DELETE FROM sessions WHERE updated < ?", [older_than]).rowcount
+        return removed
+
+    # ------------------------------------------------------------ telegram bookkeeping (plain data)
+
+    def first_time(self, update_id: int, now: float) -> bool:
+        """True the first time an update id is seen; False for a repeat."""
+        with self._lock:
+            cursor = self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)",
+                                     [update_id, now])
+            self.db.conn.commit()
+            return cursor.rowcount == 1
+
+    def set_blocked(self, user_id: int, blocked: bool, now: float) -> None:
+        with self._lock:
+            self.db["users"].upsert({"user_id": user_id, "blocked": int(blocked), "updated": now}, pk="user_id")
+
+    def is_blocked(self, user_id: int) -> bool:
+        row = self.db.execute("SELECT blocked FROM users WHERE user_id = ?", [user_id]).fetchone()
+        return bool(row and row[0])
+
+    def group_auto_answer(self, chat_id: int) -> bool:
+        row = self.db.execute("SELECT auto_answer FROM group_settings WHERE chat_id = ?", [chat_id]).fetchone()
+        return bool(row and row[0])
+
+    def set_group_auto_answer(self, chat_id: int, on: bool) -> None:
+        with self._lock:
+            self.db["group_settings"].upsert({"chat_id": chat_id, "auto_answer": int(on)}, pk="chat_id")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.db.execute(sql, list(params)).fetchall())
