@@ -40,7 +40,8 @@ TEXT_KEYS = frozenset(
     something_else clarify_free_text intent_start step_header warning_prefix step_question opt_fixed
     opt_not_fixed opt_skip fixed feedback_question opt_helpful opt_not_helpful feedback_thanks steps_exhausted
     offer_human opt_human opt_done human_requested human_unavailable goodbye topic_switch reask reask_menu
-    stale_option expired thanks greeting_mid_flow empty unsupported_media too_long""".split()
+    stale_option expired thanks greeting_mid_flow empty unsupported_media too_long flood error
+    not_your_buttons autoanswer_on autoanswer_off admins_only commands""".split()
 )
 CAUSE_KEYS = frozenset(
     "id source title route needs intro escalation phrases keywords alerts step".split()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from bot.engine.content import ROOT, step_applies
-from bot.engine.matcher import Matcher
+from bot.engine.matcher import SWITCH, Matcher
 from bot.engine.model import (
     Button,
     Catalog,
@@ -31,7 +31,6 @@ from bot.engine.slots import extract_slots
 from bot.engine.text import looks_foreign, normalise
 
 DAY = 24 * 3600.0
-SWITCH_MARGIN = 0.08  # a message mid-flow must beat the cutoff by this much to switch topic
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 YES = frozenset("yes y yep yeah yup ya sure ok okay worked it worked that worked fixed done sorted success "
                 "solved perfect great awesome".split()) | {"it worked", "that worked", "yes it worked",
@@ -206,7 +205,7 @@ class Engine:
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
         if intent and intent.kind == "cause" and intent.id != session.intent and not match.ambiguous \
-                and match.score >= self.matcher.cutoff + SWITCH_MARGIN:
+                and match.score >= SWITCH:
             if session.state == "step":
                 out.outcomes.append(Outcome("abandoned", session.intent, session.step, "topic switch"))
             out.say(t("topic_switch", title=intent.title))

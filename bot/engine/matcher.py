@@ -3,7 +3,9 @@
 How it scores: every phrase, alert and keyword of an intent becomes a bag of word and word-pair features
 (engine/text.py), weighted by how few intents use them (a word in every intent says nothing). A message is
 compared with each phrase (best phrase wins) and with the intent as a whole (centroid), so one shared
-common word can never carry a match, unlike WRatio on long phrases. Misspelt words are corrected against the
+common word can never carry a match, unlike WRatio on long phrases. A naive Bayes posterior over the same
+features is added: it weighs many weak clues in a long story better than a similarity does. The cutoff that
+decides "none" looks at the similarity alone, since a posterior always sums to one. Misspelt words are corrected against the
 catalog's vocabulary with rapidfuzz (OSA distance), and pasted alert texts are recognised with rapidfuzz's
 partial_ratio. Imports only the standard library and rapidfuzz.
 """
@@ -21,10 +23,16 @@ from bot.engine.model import Catalog, Intent, Match
 from bot.engine.text import clauses, features, looks_foreign, normalise
 
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
+NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
+NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 KEYWORD_BONUS = 0.12
-ALERT_BONUS = 0.35
-CUTOFF = 0.22  # below this, nothing matched: the message is not about a backup problem we know
+ALERT_BONUS = 0.35  # a pasted alert that names a cause
+GENERIC_ALERT_BONUS = 0.12  # a pasted generic alert: any cause the person adds should still win
+CUTOFF = 0.2  # below this, nothing matched: the message is not about a backup problem we know
 MARGIN = 0.04  # top two closer than this (and in different intents) are ambiguous
+LEADING = 8  # best-phrase similarity is computed for this many leading intents
+SWITCH = 0.55  # mid-conversation, a message must score this much to switch to another problem
+BACKUP_WORDS = frozenset({"backup", "sync", "itune", "finder"})  # a message about backing up, cause or not
 _CACHE_LIMIT = 50_000
 
 
@@ -45,9 +53,17 @@ def _unit(vector: Vector) -> Vector:
 class Matcher:
     """Built once from a Catalog; `match()` is then cheap and never raises on any text."""
 
-    def __init__(self, catalog: Catalog, *, cutoff: float = CUTOFF, margin: float = MARGIN) -> None:
+    def __init__(self, catalog: Catalog, *, cutoff: float = CUTOFF, margin: float = MARGIN,
+                 phrase_weight: float = PHRASE_WEIGHT, keyword_bonus: float = KEYWORD_BONUS,
+                 alert_bonus: float = ALERT_BONUS, generic_alert_bonus: float = GENERIC_ALERT_BONUS,
+                 nb_weight: float = NB_WEIGHT) -> None:
+        self.nb_weight = nb_weight
         self.cutoff = cutoff
         self.margin = margin
+        self.phrase_weight = phrase_weight
+        self.keyword_bonus = keyword_bonus
+        self.alert_bonus = alert_bonus
+        self.generic_alert_bonus = generic_alert_bonus
         self._intents = list(catalog.intents.values())
         docs: list[tuple[int, str]] = []  # (intent index, text)
         for i, intent in enumerate(self._intents):
@@ -84,11 +100,29 @@ class Matcher:
         for i, total in enumerate(sums):
             for f, w in _unit(total).items():
                 intent_index[f].append((i, w))
-        self._phrase_index = dict(phrase_index)
+        counts: list[dict[str, int]] = [defaultdict(int) for _ in self._intents]
+        for i, feats in doc_features:
+            for f in feats:
+                counts[i][f] += 1
+        totals = [sum(c.values()) for c in counts]
+        size = len(self._idf)
+        denominators = [math.log(t + NB_ALPHA * size) for t in totals]
+        # naive Bayes, stored sparsely: log P(f|i) = log(alpha) - denominator[i] + boost[f][i] where i has f
+        self._nb_base = [math.log(NB_ALPHA) - d for d in denominators]
+        self._nb_boost: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, c in enumerate(counts):
+            for f, k in c.items():
+                self._nb_boost[f].append((i, math.log((k + NB_ALPHA) / NB_ALPHA)))
+        # phrases grouped per intent, so best-phrase similarity is computed for the leading intents only
+        self._phrases_of: list[dict[str, list[tuple[int, float]]]] = [defaultdict(list) for _ in self._intents]
+        for f, postings in phrase_index.items():
+            for k, pw in postings:
+                self._phrases_of[self._phrase_owner[k]][f].append((k, pw))
         self._intent_index = dict(intent_index)
 
         self._keywords = [(f" {normalise(k)} ", i) for i, intent in enumerate(self._intents)
                           for k in intent.keywords if normalise(k)]
+        self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._alerts = [(normalise(a), set(normalise(a).split()), i) for i, intent in enumerate(self._intents)
                         for a in intent.alerts if len(normalise(a)) >= 8]
 
@@ -100,7 +134,10 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Intents ordered by score, best first; empty when nothing in the message is known."""
-        scores = self._scores(text)
+        scores, _ = self._scores(text)
+        return self._top(scores, limit)
+
+    def _top(self, scores: dict[int, float], limit: int) -> list[Candidate]:
         best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
         return [Candidate(self._intents[i], round(s, 4)) for i, s in best if s > 0]
 
@@ -108,9 +145,14 @@ class Matcher:
         """The best intent, or category 'none' when the message is foreign, empty or below the cutoff."""
         if not text.strip() or looks_foreign(text):
             return Match(None, "none", 0.0)
-        ranked = self.rank(text)
-        if not ranked or ranked[0].score < self.cutoff:
-            return Match(None, "none", ranked[0].score if ranked else 0.0)
+        scores, evidence = self._scores(text)
+        ranked = self._top(scores, 3)
+        if not ranked or evidence < self.cutoff:
+            score = round(evidence, 4)
+            if self._fallback is not None and BACKUP_WORDS & set(features(text)):  # about backups at all?
+                # about backing up, but no cause we know: ask, rather than call it out of scope
+                return Match(self._fallback.id, "general", score)
+            return Match(None, "none", score)
         top = ranked[0]
         close = tuple(c.intent.id for c in ranked[1:3]
                       if top.score - c.score < self.margin and c.intent.kind in ("cause", "general"))
@@ -129,39 +171,59 @@ class Matcher:
         self._corrections[word] = found[0] if found else None
         return self._corrections[word]
 
-    def _query(self, text: str) -> Vector:
+    def _query(self, parsed: list[tuple[list[str], bool]]) -> Vector:
         corrections: dict[str, str] = {}
-        for words, _ in clauses(text):
+        for words, _ in parsed:
             for word in words:
                 if word not in self._vocab and len(word) >= 4 and word.isalpha() and word not in corrections:
                     fixed = self._correct(word)
                     if fixed:
                         corrections[word] = fixed
-        return _unit({f: self._idf[f] for f in set(features(text, corrections)) if f in self._idf})
+        return _unit({f: self._idf[f] for f in set(features(parsed, corrections)) if f in self._idf})
 
-    def _scores(self, text: str) -> dict[int, float]:
-        query = self._query(text)
-        best_phrase: dict[int, float] = defaultdict(float)
-        phrase_dot: dict[int, float] = defaultdict(float)
+    def _scores(self, text: str) -> tuple[dict[int, float], float]:
+        """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""
+        parsed = clauses(text)
+        query = self._query(parsed)
         centroid: dict[int, float] = defaultdict(float)
         for f, w in query.items():
-            for k, pw in self._phrase_index.get(f, ()):
-                phrase_dot[k] += w * pw
             for i, iw in self._intent_index.get(f, ()):
                 centroid[i] += w * iw
-        for k, dot in phrase_dot.items():
-            i = self._phrase_owner[k]
-            if dot > best_phrase[i]:
-                best_phrase[i] = dot
-        scores = {i: PHRASE_WEIGHT * best_phrase[i] + (1 - PHRASE_WEIGHT) * centroid[i] for i in centroid}
-        flat = f" {normalise(text)} "
-        for keyword, i in self._keywords:
-            if keyword in flat:
-                scores[i] = scores.get(i, 0.0) + KEYWORD_BONUS
+        posterior: dict[int, float] = {}
+        if query and self.nb_weight:
+            log_post = [b * len(query) for b in self._nb_base]
+            for f in query:
+                for i, boost in self._nb_boost.get(f, ()):
+                    log_post[i] += boost
+            top = max(log_post)
+            odds = [math.exp(lp - top) for lp in log_post]
+            total = sum(odds)
+            posterior = {i: o / total for i, o in enumerate(odds) if o / total > 0.01}
+        leading = sorted(centroid, key=lambda i: -(centroid[i] + posterior.get(i, 0.0)))[:LEADING]
+        w = self.phrase_weight
+        similarity = {i: (1 - w) * c for i, c in centroid.items()}
+        for i in leading:
+            dots: dict[int, float] = defaultdict(float)
+            phrases = self._phrases_of[i]
+            for f, qw in query.items():
+                for k, pw in phrases.get(f, ()):
+                    dots[k] += qw * pw
+            similarity[i] += w * max(dots.values(), default=0.0)
+        flat = " ".join(word for words, _ in parsed for word in words)
+        padded = f" {flat} "
+        for i in {i for keyword, i in self._keywords if keyword in padded}:
+            similarity[i] = similarity.get(i, 0.0) + self.keyword_bonus
         words = set(flat.split())
+        alert_bonus: dict[int, float] = {}
         for alert, alert_words, i in self._alerts:
             if len(alert_words & words) * 2 >= len(alert_words):
-                similarity = fuzz.partial_ratio(alert, flat, score_cutoff=85)
-                if similarity:
-                    scores[i] = scores.get(i, 0.0) + ALERT_BONUS * similarity / 100
-        return scores
+                ratio = fuzz.partial_ratio(alert, flat, score_cutoff=85)
+                if ratio:
+                    weight = self.generic_alert_bonus if self._intents[i].kind == "general" else self.alert_bonus
+                    alert_bonus[i] = max(alert_bonus.get(i, 0.0), weight * ratio / 100)
+        for i, extra in alert_bonus.items():
+            similarity[i] = similarity.get(i, 0.0) + extra
+        scores = dict(similarity)
+        for i, p in posterior.items():
+            scores[i] = scores.get(i, 0.0) + self.nb_weight * p
+        return scores, max(similarity.values(), default=0.0)

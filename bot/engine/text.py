@@ -18,7 +18,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _JOIN = [  # spellings folded into one token before tokenising
     (re.compile(r"\bwi[\s-]?fi\b|\bwifi\b|\bwlan\b"), "wifi"),
     (re.compile(r"\bi[\s-]cloud\b"), "icloud"),
-    (re.compile(r"\bback[\s-]ups?\b|\bback[\s-]?ing up\b"), "backup"),
+    (re.compile(r"\bback(?:ed|ing|s)?[\s-]?ups?\b"), "backup"),
     (re.compile(r"\bi[\s-]?tunes\b"), "itunes"),
     (re.compile(r"\bapple[\s-]?id\b"), "appleid"),
     (re.compile(r"\bapple account\b"), "appleid"),
@@ -106,14 +106,14 @@ def stem(word: str) -> str:
     return word
 
 
-def features(text: str, correct: dict[str, str] | None = None) -> list[str]:
-    """Unigram and bigram features with negation marking.
+def features(text: str | list[tuple[list[str], bool]], correct: dict[str, str] | None = None) -> list[str]:
+    """Unigram and bigram features with negation marking, from text or from its `clauses()`.
 
     Words that a negation rules out ("not icloud", "plenty of space", "wifi is fine") become `~word`, so
     "icloud full" and "icloud is not full" read differently. `correct` maps misspelt words to known ones.
     """
     out: list[str] = []
-    for words, ruled_out in clauses(text):
+    for words, ruled_out in clauses(text) if isinstance(text, str) else text:
         if correct:
             words = [correct.get(w, w) for w in words]
         negated = set(range(len(words))) if ruled_out else _negated_positions(words)

@@ -1,0 +1,82 @@
+"""Which conversation an update belongs to, and running one conversation's updates in order.
+
+A conversation is one person in one chat (and forum topic): `tg:{chat_id}:{thread_id or 0}:{user_id}`.
+`OrderedUpdateProcessor` lets different conversations run concurrently while one conversation's updates run
+strictly one after another, in the order they arrived (an asyncio.Lock per key, dropped when idle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import BaseUpdateProcessor
+
+
+def thread_of(message: Message | None) -> int:
+    """The forum topic of a message; 0 outside forum topics (reply threads of plain groups don't count)."""
+    if message is None or not message.is_topic_message:
+        return 0
+    return message.message_thread_id or 0
+
+
+def conversation_key(chat_id: int, thread_id: int, user_id: int) -> str:
+    return f"tg:{chat_id}:{thread_id}:{user_id}"
+
+
+def key_of(update: object) -> str | None:
+    """The conversation an update belongs to, or None (an update without a chat and a person)."""
+    if not isinstance(update, Update):
+        return None
+    user = update.effective_user
+    if update.callback_query is not None:
+        query = update.callback_query
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message else None
+        if chat is None or user is None:
+            return None
+        return conversation_key(chat.id, thread_of(message), user.id)
+    message = update.message
+    if message is None or user is None:
+        return None
+    return conversation_key(message.chat.id, thread_of(message), user.id)
+
+
+class OrderedUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent across conversations, sequential within one."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = key_of(update)
+        if key is None:
+            await super().process_update(update, coroutine)
+            return
+        # Taken before the first await: tasks start in arrival order, and the lock queues waiters in order.
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    def __len__(self) -> int:
+        return len(self._locks)

@@ -1,0 +1,65 @@
+"""Reply -> Telegram messages: split long texts, one inline button per row, mark an answered question.
+
+Pure functions over engine values and telegram's keyboard types; no I/O, no content strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.engine.model import Button, Reply
+
+MAX_MESSAGE = 4096  # Telegram's limit for a message's text
+CHOSEN_MARK = "\n\n» "  # appended to an answered question, followed by the chosen label
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word boundary when there is one."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep)
+            if cut > limit // 2:
+                break
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons])
+
+
+def render_reply(reply: Reply) -> list[Outgoing]:
+    """One Outgoing per message piece; the keyboard goes on the very last one."""
+    texts = [piece for message in reply.messages for piece in split_text(message) if piece.strip()]
+    if not texts:
+        return []
+    markup = keyboard(reply.buttons)
+    return [Outgoing(t, markup if i == len(texts) - 1 else None) for i, t in enumerate(texts)]
+
+
+def mark_answered(question: str, chosen: str) -> str:
+    """The question's text with the chosen answer below it, within Telegram's limit."""
+    suffix = CHOSEN_MARK + chosen
+    room = MAX_MESSAGE - len(suffix)
+    if len(question) > room:
+        question = question[: room - 1] + "…"
+    return question + suffix
