@@ -198,6 +198,12 @@ class Engine:
 
     def _interrupt(self, session: Session, text: str, out: _Out) -> Session:
         t = self.catalog.text
+        if session.state == "triage" and session.intent is None and session.misses == 0:
+            # at a menu with no problem under way, a description is simply the problem
+            described = self._understand(session.evolve(state="idle", node=None), text, out)
+            if out.match is None or out.match.intent is not None:
+                return described
+            return described.evolve(misses=1)
         if looks_foreign(text):
             out.say(t("other_language"))
             return self._repeat(session, out)

@@ -175,7 +175,7 @@ class Matcher:
         corrections: dict[str, str] = {}
         for words, _ in parsed:
             for word in words:
-                if word not in self._vocab and len(word) >= 4 and word.isalpha() and word not in corrections:
+                if word not in self._vocab and len(word) >= 5 and word.isalpha() and word not in corrections:
                     fixed = self._correct(word)
                     if fixed:
                         corrections[word] = fixed

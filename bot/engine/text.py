@@ -34,7 +34,7 @@ _JOIN = [  # spellings folded into one token before tokenising
     (re.compile(r"\bsign(?:ed)?[\s-]?in\b|\blog(?:ged)?[\s-]?in\b"), "signin"),
 ]
 STOPWORDS = frozenset(
-    """a an the and or but if so to of in on at by for with from into onto about as is am are was were be been
+    """no nope a an the and or but if so to of in on at by for with from into onto about as is am are was were be been
     being it its it's this that these those i me my mine we our you your he she his her they them their there here
     what which who whom when where why how do does did doing done have has had having just also too very really
     can could would should will shall may might must get got gets getting go goes going went gonna wanna pls
@@ -42,8 +42,13 @@ STOPWORDS = frozenset(
     again now today yesterday im ive id ill its thats whats theres u ur ok okay yeah yes guys anyone someone
     lol tbh btw idk omg ugh hmm well""".split()
 )
-NEGATORS = frozenset("not no isnt arent wasnt werent nothing without nope neither nor".split())
+# "not icloud", "wifi isnt the problem": the words after a negator are ruled out. "no space" and "not enough
+# storage" are the opposite (a lack is the symptom), so "no" is not a negator and "enough" ends the scope.
+NEGATORS = frozenset("not isnt arent wasnt werent nothing neither nor".split())
+LACK = frozenset({"enough", "sufficient", "much", "working", "work", "showing", "able"})
 RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
+SCOPE_END = frozenset("but and though although however yet so because cause cuz".split())
+NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
 FINE = re.compile(r"\b(?:is|are|was|seems?|looks?)\s+(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
 _FOREIGN = frozenset(
     """el la los las que de mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona
@@ -128,12 +133,28 @@ def features(text: str | list[tuple[list[str], bool]], correct: dict[str, str] |
     return out
 
 
+def _scope(words: list[str], start: int) -> list[int]:
+    """Up to two content words after `start`, stopping at a conjunction ("plenty of space but wifi ...")."""
+    span: list[int] = []
+    for j in range(start, min(len(words), start + 4)):
+        if words[j] in SCOPE_END:
+            break
+        if words[j] not in STOPWORDS and words[j] not in NEGATORS:
+            span.append(j)
+    return span[:2]
+
+
 def _negated_positions(words: list[str]) -> set[int]:
     negated: set[int] = set()
     for i, word in enumerate(words):
-        if word in NEGATORS or (word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS)):
-            span = [j for j in range(i + 1, min(len(words), i + 4)) if words[j] not in STOPWORDS]
-            negated.update(span[:2])
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in NEGATORS and nxt not in LACK:
+            negated.update(_scope(words, i + 1))
+        elif word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS):
+            negated.update(_scope(words, i + 1))
+    joined = " ".join(words)
+    for m in NO_PROBLEM.finditer(joined):
+        negated.update(_scope(words, len(joined[: m.end()].split())))
     joined = " ".join(words)
     for m in FINE.finditer(joined):
         before = joined[: m.start()].split()

@@ -1,0 +1,310 @@
+"""Thin handlers: update -> event -> engine -> store -> render. No content strings, no flow logic.
+
+The session is recorded before anything is sent, so a killed process never loses a conversation's state.
+Groups: the bot answers only when addressed (a command, an @mention, a reply to it) unless the group's admins
+switched auto-answer on; only the member who owns a conversation can press its buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+
+from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, ReplyParameters, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.engine.machine import Engine
+from bot.engine.model import Choice, Command, Event, Reply, Text
+from bot.metrics import Metrics
+from bot.storage import Store
+from bot.tg.conversation import conversation_key, thread_of
+from bot.tg.delivery import Blocked, with_retry
+from bot.tg.flood import FloodGate, Verdict
+from bot.tg.render import mark_answered, render_reply
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+COMMANDS = ("start", "help", "reset", "forget", "human")
+MAX_INPUT = 2000  # characters of one message passed to the engine; longer ones are cut (and the person told)
+MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
+         | filters.Document.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT | filters.ANIMATION
+         | filters.POLL | filters.Dice.ALL)
+CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
+NEW = filters.UpdateType.MESSAGE  # edited messages and channel posts are ignored
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """Where an update came from and where its answer goes."""
+
+    key: str
+    user_id: int
+    chat_id: int
+    thread_id: int
+    reply_to: int | None  # in groups: the member's message our answer replies to
+    private: bool
+
+
+def _inbound(chat: Chat, user_id: int, thread_id: int, reply_to: int | None) -> Inbound:
+    private = chat.type == Chat.PRIVATE
+    return Inbound(conversation_key(chat.id, thread_id, user_id), user_id, chat.id, thread_id,
+                   None if private else reply_to, private)
+
+
+def command_descriptions(text: str) -> list[tuple[str, str]]:
+    """`name: description` lines of the `commands` text -> (name, description) pairs."""
+    pairs = []
+    for line in text.splitlines():
+        name, sep, description = line.partition(":")
+        if sep and name.strip() and description.strip():
+            pairs.append((name.strip().lstrip("/"), description.strip()))
+    return pairs
+
+
+class Handlers:
+    """The bot's handlers; one instance serves every conversation."""
+
+    def __init__(self, engine: Engine, store: Store, metrics: Metrics, *, flood: FloodGate | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.store = store
+        self.metrics = metrics
+        self.flood = flood or FloodGate()
+        self.clock = clock
+
+    def register(self, app: Application) -> None:  # type: ignore[type-arg]
+        add = app.add_handler
+        add(CommandHandler("autoanswer", self.on_autoanswer, filters=filters.ChatType.GROUPS & NEW))
+        add(CommandHandler(COMMANDS, self.on_command, filters=CHATS & NEW))
+        add(MessageHandler(filters.COMMAND & CHATS & NEW, self.on_other_command))
+        add(MessageHandler(filters.TEXT & ~filters.COMMAND & CHATS & NEW, self.on_text))
+        add(MessageHandler(MEDIA & CHATS & NEW, self.on_media))
+        add(CallbackQueryHandler(self.on_button))
+        app.add_error_handler(self.on_error)
+
+    # ------------------------------------------------------------ handlers
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.text is None or update.effective_user is None:
+            return
+        name = message.text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
+        await self._turn(update, context.bot, self._from_message(message, update), Command(name,
+                         " ".join(context.args or [])))
+
+    async def on_other_command(self, update: Update, context: Context) -> None:
+        """An unknown /command: the engine answers with help; in groups only when it names this bot."""
+        message = update.message
+        if message is None or message.text is None or update.effective_user is None:
+            return
+        head = message.text.split(maxsplit=1)[0][1:]
+        name, _, target = head.partition("@")
+        if message.chat.type != Chat.PRIVATE and target.lower() != (context.bot.username or "").lower():
+            return
+        await self._turn(update, context.bot, self._from_message(message, update), Command(name.lower()))
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or update.effective_user is None:
+            return
+        text = self._addressed(message, context.bot)
+        if text is None:
+            return
+        await self._turn(update, context.bot, self._from_message(message, update), Text(text[:MAX_INPUT]),
+                         text=text)
+
+    async def on_media(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or update.effective_user is None or self._addressed(message, context.bot) is None:
+            return
+        inbound = self._from_message(message, update)
+        if self._admit(update, inbound, context.bot) is not None:
+            self.metrics.updates.labels("media").inc()
+            await self._send_all(context.bot, inbound, Reply((self.engine.catalog.text("unsupported_media"),)))
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message) or query.data is None:
+            if query is not None:
+                await with_retry(query.answer, what="answerCallbackQuery")
+            return
+        message = query.message
+        owner = self._owner(message)
+        if owner is not None and owner != query.from_user.id:
+            self.metrics.updates.labels("foreign_button").inc()
+            await with_retry(partial(query.answer, self.engine.catalog.text("not_your_buttons"), show_alert=True),
+                             what="answerCallbackQuery")
+            return
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        inbound = _inbound(message.chat, query.from_user.id, thread_of(message), reply_to)
+        await self._turn(update, context.bot, inbound, Choice(query.data), query=query)
+
+    async def on_autoanswer(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or update.effective_user is None:
+            return
+        inbound = self._from_message(message, update)
+        if self._admit(update, inbound, context.bot) is None:
+            return
+        self.metrics.updates.labels("command").inc()
+        arg = (context.args or [""])[0].lower()
+        text = self.engine.catalog.text
+        if arg in ("on", "off"):
+            if not await self._is_admin(context.bot, message):
+                await self._send_all(context.bot, inbound, Reply((text("admins_only"),)))
+                return
+            self.store.set_group_auto_answer(message.chat.id, arg == "on")
+        on = self.store.group_auto_answer(message.chat.id)
+        await self._send_all(context.bot, inbound, Reply((text("autoanswer_on" if on else "autoanswer_off"),)))
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log with context (never the message text), apologise, keep running."""
+        self.metrics.errors.inc()
+        upd = update if isinstance(update, Update) else None
+        chat = upd.effective_chat if upd else None
+        log.error("error handling update %s (chat %s): %r", upd.update_id if upd else None,
+                  chat.id if chat else None, context.error, exc_info=context.error)
+        if upd is None or chat is None:
+            return
+        try:
+            if upd.callback_query is not None:
+                await upd.callback_query.answer()
+        except TelegramError:
+            pass  # already answered, or Telegram unreachable: nothing more to do
+        message = upd.effective_message
+        thread = thread_of(message) if isinstance(message, Message) else 0
+        try:
+            await with_retry(partial(context.bot.send_message, chat.id, self.engine.catalog.text("error"),
+                                     message_thread_id=thread or None), what="sendMessage", attempts=2)
+        except (TelegramError, Blocked) as exc:
+            log.warning("could not apologise in chat %s: %s", chat.id, exc.__class__.__name__)
+
+    # ------------------------------------------------------------ the turn
+
+    async def _turn(self, update: Update, bot: Bot, inbound: Inbound, event: Event, *, text: str | None = None,
+                    query: CallbackQuery | None = None) -> None:
+        now = await self._admit(update, inbound, bot, query=query)
+        if now is None:
+            return
+        self.metrics.updates.labels(type(event).__name__.lower()).inc()
+        session, reply = self.engine.respond(self.store.load(inbound.key), event, now)
+        if reply.forget:
+            self.store.forget_user(inbound.user_id)
+        else:
+            self.store.record(inbound.key, session, now=now, user_id=inbound.user_id, chat_id=inbound.chat_id,
+                              text=text, match=reply.match, outcomes=reply.outcomes)
+        self._count(reply)
+        if text is not None and len(text) > MAX_INPUT:
+            reply = replace(reply, messages=(self.engine.catalog.text("too_long"), *reply.messages))
+        if query is not None:
+            await self._answer_button(bot, query, reply)
+        await self._send_all(bot, inbound, reply)
+
+    async def _admit(self, update: Update, inbound: Inbound, bot: Bot, *, query: CallbackQuery | None = None) \
+            -> float | None:
+        """The time of a turn to handle; None for a repeated update or a flood (the latter told once)."""
+        now = self.clock()
+        verdict = self.flood.check(inbound.user_id, now)
+        if verdict is not Verdict.PASS:
+            self.metrics.flood_drops.inc()
+            if query is not None:
+                await with_retry(query.answer, what="answerCallbackQuery")
+            if verdict is Verdict.WARN:
+                await self._send_all(bot, inbound, Reply((self.engine.catalog.text("flood"),)))
+            return None
+        if not self.store.first_time(update.update_id, now):
+            if query is not None:
+                await with_retry(query.answer, what="answerCallbackQuery")
+            return None
+        if inbound.private and self.store.is_blocked(inbound.user_id):
+            self.store.set_blocked(inbound.user_id, False, now)  # they wrote again, so they unblocked us
+        return now
+
+    def _count(self, reply: Reply) -> None:
+        if reply.match is not None:
+            self.metrics.matches.labels(reply.match.category).inc()
+        if reply.handoff:
+            self.metrics.handoffs.inc()
+
+    # ------------------------------------------------------------ sending
+
+    async def _answer_button(self, bot: Bot, query: CallbackQuery, reply: Reply) -> None:
+        """Stop the button's spinner; mark the question answered and remove its keyboard."""
+        await with_retry(query.answer, what="answerCallbackQuery")
+        message = query.message
+        if reply.chosen is None or not isinstance(message, Message) or not message.text:
+            return
+        try:
+            await with_retry(partial(bot.edit_message_text, mark_answered(message.text, reply.chosen),
+                                     message.chat.id, message.message_id), what="editMessageText")
+        except BadRequest as exc:  # e.g. the message is too old to edit: the answer itself still goes out
+            log.info("could not mark question %s answered: %s", message.message_id, exc.message)
+        except Blocked:
+            pass  # the send below reports it
+
+    async def _send_all(self, bot: Bot, inbound: Inbound, reply: Reply) -> None:
+        reply_to = ReplyParameters(inbound.reply_to, allow_sending_without_reply=True) if inbound.reply_to else None
+        try:
+            for out in render_reply(reply):
+                await with_retry(partial(bot.send_message, inbound.chat_id, out.text, reply_markup=out.keyboard,
+                                         message_thread_id=inbound.thread_id or None, reply_parameters=reply_to),
+                                 what="sendMessage")
+                self.metrics.replies.inc()
+        except Blocked:
+            log.info("chat %s refuses our messages (403)", inbound.chat_id)
+            if inbound.private:
+                self.store.set_blocked(inbound.user_id, True, self.clock())
+
+    # ------------------------------------------------------------ reading updates
+
+    def _from_message(self, message: Message, update: Update) -> Inbound:
+        user = update.effective_user
+        assert user is not None  # checked by every caller
+        return _inbound(message.chat, user.id, thread_of(message), message.message_id)
+
+    def _addressed(self, message: Message, bot: Bot) -> str | None:
+        """The text meant for us with our @mention removed, or None when a group message is not for us."""
+        text = message.text or message.caption or ""
+        if message.chat.type == Chat.PRIVATE:
+            return text
+        username = bot.username or ""
+        entities = message.parse_entities() if message.text else message.parse_caption_entities()
+        mentioned = False
+        for entity, value in entities.items():
+            if entity.type == MessageEntity.MENTION and value.lower() == f"@{username}".lower():
+                mentioned = True
+            elif entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+                mentioned = True
+                text = text.replace(value, " ", 1)
+        if username:
+            text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+        replied = message.reply_to_message
+        to_us = bool(replied and replied.from_user and replied.from_user.id == bot.id
+                     and not replied.forum_topic_created)
+        if mentioned or to_us or self.store.group_auto_answer(message.chat.id):
+            return " ".join(text.split())
+        return None
+
+    @staticmethod
+    def _owner(message: Message) -> int | None:
+        """Who a group's button message belongs to: the member whose message it answers (None: anyone)."""
+        if message.chat.type == Chat.PRIVATE or message.reply_to_message is None:
+            return None
+        author = message.reply_to_message.from_user
+        return author.id if author else None
+
+    async def _is_admin(self, bot: Bot, message: Message) -> bool:
+        if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+            return True  # an anonymous admin posting as the group
+        if message.from_user is None:
+            return False
+        member = await with_retry(partial(bot.get_chat_member, message.chat.id, message.from_user.id),
+                                  what="getChatMember")
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
