@@ -1,6 +1,7 @@
 """A tiny HTTP server on 127.0.0.1 for liveness and metrics: GET /healthz -> "ok", GET /metrics -> Prometheus.
 
-Runs in a daemon thread beside the bot's event loop. Standard library plus bot.metrics; never imports telegram.
+Runs in a daemon thread beside the bot's event loop. Standard library, prometheus_client and bot.metrics;
+never imports telegram.
 """
 
 from __future__ import annotations

@@ -11,14 +11,15 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.updates = Counter("bot_updates_total", "Updates handled, by kind", ["kind"], registry=self.registry)
-        self.replies = Counter("bot_replies_sent_total", "Messages sent to people", registry=self.registry)
-        self.errors = Counter("bot_errors_total", "Errors while handling an update", registry=self.registry)
-        self.handoffs = Counter("bot_handoffs_total", "Conversations handed to a person", registry=self.registry)
-        self.matches = Counter("bot_matches_total", "Free-text messages understood, by category", ["category"],
-                               registry=self.registry)
+        r = self.registry
+        self.updates = Counter("bot_updates_total", "Updates handled, by kind", ["kind"], registry=r)
+        self.replies = Counter("bot_replies_sent_total", "Messages sent to people", registry=r)
+        self.errors = Counter("bot_errors_total", "Errors while handling an update", registry=r)
+        self.handoffs = Counter("bot_handoffs_total", "Conversations handed to a person", registry=r)
+        self.matches = Counter("bot_matches_total", "Free-text messages understood, by category",
+                               ["category"], registry=r)
         self.flood_drops = Counter("bot_flood_dropped_total", "Messages dropped by the flood limit",
-                                   registry=self.registry)
+                                   registry=r)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every counter."""

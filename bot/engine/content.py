@@ -271,8 +271,10 @@ def _load_intent_file(path: Path, problems: _Problems) -> list[tuple[str, Intent
         return []
     if category != expected:
         problems.add(f"{where}: category", f"'{category}' does not match the file name (expected '{expected}')")
-    return [(f"{where}: intent[{i}]", _load_intent(t, category, f"{where}: intent[{i}]", problems))
-            for i, t in enumerate(data.get("intent", []))]
+    loaded = [_load_intent(t, category, f"{where}: intent[{i}]", problems)
+              for i, t in enumerate(data.get("intent", []))]
+    return [(f"{where}: intent[{i}]" + (f" ({intent.id})" if intent.id else ""), intent)
+            for i, intent in enumerate(loaded)]
 
 
 # ---------------------------------------------------------------- cross checks
@@ -329,8 +331,8 @@ def step_applies(step: Step, slots: Mapping[str, str]) -> bool:
     return all(slots.get(slot) in values for slot, values in step.when.items() if slot in slots)
 
 
-def _check_graph(catalog: Catalog, problems: _Problems) -> None:
-    where = "intents/bot.toml: triage"
+def _check_graph(catalog: Catalog, root: Path, problems: _Problems) -> None:
+    where = f"{(root / 'bot.toml').as_posix()}: triage"
     if ROOT not in catalog.triage:
         problems.add(where, f"no root node '{ROOT}'")
         return
@@ -357,7 +359,8 @@ def _check_graph(catalog: Catalog, problems: _Problems) -> None:
             problems.add(f"{where}.{node_id}", f"unreachable from '{ROOT}'")
     for intent in catalog.intents.values():
         if intent.kind == "cause" and intent.id not in seen:
-            problems.add(f"intents/{intent.category}.toml: {intent.id}", f"unreachable from the triage menu '{ROOT}'")
+            problems.add(f"{(root / f'{intent.category}.toml').as_posix()}: {intent.id}",
+                         f"unreachable from the triage menu '{ROOT}'")
     # every node must lead to at least one intent (an end), not only round in circles
     ends: set[str] = {i for i in catalog.intents}
     changed = True
@@ -427,7 +430,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     for place, intent in loaded:
         _check_intent(intent, place, catalog, problems)
     _check_phrases(loaded, problems)
-    _check_graph(catalog, problems)
+    _check_graph(catalog, root, problems)
     if not any(i.kind == "cause" for i in intents.values()):
         problems.add(str(root), "no intents with steps found")
     if problems.items:

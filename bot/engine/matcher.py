@@ -123,6 +123,8 @@ class Matcher:
         self._keywords = [(f" {normalise(k)} ", i) for i, intent in enumerate(self._intents)
                           for k in intent.keywords if normalise(k)]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
+        self._by_id = {intent.id: intent for intent in self._intents}
+        self._generic_alert_owner = next((i for i in self._intents if i.kind == "general" and i.alerts), None)
         self._alerts = [(normalise(a), set(normalise(a).split()), i) for i, intent in enumerate(self._intents)
                         for a in intent.alerts if len(normalise(a)) >= 8]
 
@@ -145,6 +147,14 @@ class Matcher:
         """The best intent, or category 'none' when the message is foreign, empty or below the cutoff."""
         if not text.strip() or looks_foreign(text):
             return Match(None, "none", 0.0)
+        remainder = self._without_generic_alert(text)
+        if remainder is not None:
+            # labelling rule 3: a bare generic alert is general; the same alert plus a cause is that cause
+            rest = self.match(remainder) if normalise(remainder) else None
+            if rest is not None and rest.intent and self._by_id[rest.intent].kind == "cause":
+                return rest
+            alert_intent = self._generic_alert_owner
+            return Match(alert_intent.id if alert_intent else None, "general", 1.0)
         scores, evidence = self._scores(text)
         ranked = self._top(scores, 3)
         if not ranked or evidence < self.cutoff:
@@ -159,6 +169,18 @@ class Matcher:
         return Match(top.intent.id, top.intent.category, top.score, close)
 
     # ------------------------------------------------------------ scoring
+
+    def _without_generic_alert(self, text: str) -> str | None:
+        """The text with a pasted generic alert cut out, or None when it contains none."""
+        flat = normalise(text)
+        words = set(flat.split())
+        for alert, alert_words, i in self._alerts:
+            if self._intents[i].kind != "general" or len(alert_words & words) * 2 < len(alert_words):
+                continue
+            found = fuzz.partial_ratio_alignment(alert, flat, score_cutoff=90)
+            if found is not None:
+                return flat[: found.dest_start] + " " + flat[found.dest_end:]
+        return None
 
     def _correct(self, word: str) -> str | None:
         if word in self._corrections:

@@ -38,8 +38,8 @@ STOPWORDS = frozenset(
     being it its it's this that these those i me my mine we our you your he she his her they them their there here
     what which who whom when where why how do does did doing done have has had having just also too very really
     can could would should will shall may might must get got gets getting go goes going went gonna wanna pls
-    please hi hey hello help any some all each every one thing things stuff like then than only even still ever
-    again now today yesterday im ive id ill its thats whats theres u ur ok okay yeah yes guys anyone someone
+    please help any some all each every one thing things stuff like then than only even still ever
+    again now today yesterday im ive id ill its thats whats theres u ur guys anyone someone
     lol tbh btw idk omg ugh hmm well""".split()
 )
 # "not icloud", "wifi isnt the problem": the words after a negator are ruled out. "no space" and "not enough

@@ -51,26 +51,23 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = key_of(update)
         if key is None:
-            await super().process_update(update, coroutine)
+            await coroutine
             return
-        # Taken before the first await: tasks start in arrival order, and the lock queues waiters in order.
+        # No await before the lock is requested: tasks start in arrival order, the lock queues them in order.
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await super().process_update(update, coroutine)
+                await coroutine
         finally:
             lock, users = self._locks[key]
             if users <= 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

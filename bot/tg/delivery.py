@@ -23,7 +23,7 @@ class Blocked(Exception):
 
 async def with_retry(call: Callable[[], Awaitable[T]], *, what: str, attempts: int = 4,
                      first_delay: float = 0.5, max_delay: float = 8.0) -> T:
-    """Await `call()` until it succeeds or `attempts` transient failures happened (then the last is raised)."""
+    """Await `call()` until it succeeds, or `attempts` transient failures happened (the last is raised)."""
     delay = first_delay
     for attempt in range(1, attempts + 1):
         try:

@@ -17,7 +17,14 @@ from functools import partial
 from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.engine.machine import Engine
 from bot.engine.model import Choice, Command, Event, Reply, Text
@@ -33,9 +40,9 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 COMMANDS = ("start", "help", "reset", "forget", "human")
 MAX_INPUT = 2000  # characters of one message passed to the engine; longer ones are cut (and the person told)
-MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
-         | filters.Document.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT | filters.ANIMATION
-         | filters.POLL | filters.Dice.ALL)
+MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
+         | filters.AUDIO | filters.Document.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT
+         | filters.ANIMATION | filters.POLL | filters.Dice.ALL)
 CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 NEW = filters.UpdateType.MESSAGE  # edited messages and channel posts are ignored
 
@@ -125,9 +132,10 @@ class Handlers:
         if message is None or update.effective_user is None or self._addressed(message, context.bot) is None:
             return
         inbound = self._from_message(message, update)
-        if self._admit(update, inbound, context.bot) is not None:
+        if await self._admit(update, inbound, context.bot) is not None:
             self.metrics.updates.labels("media").inc()
-            await self._send_all(context.bot, inbound, Reply((self.engine.catalog.text("unsupported_media"),)))
+            unsupported = self.engine.catalog.text("unsupported_media")
+            await self._send_all(context.bot, inbound, Reply((unsupported,)))
 
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -139,8 +147,8 @@ class Handlers:
         owner = self._owner(message)
         if owner is not None and owner != query.from_user.id:
             self.metrics.updates.labels("foreign_button").inc()
-            await with_retry(partial(query.answer, self.engine.catalog.text("not_your_buttons"), show_alert=True),
-                             what="answerCallbackQuery")
+            alert = self.engine.catalog.text("not_your_buttons")
+            await with_retry(partial(query.answer, alert, show_alert=True), what="answerCallbackQuery")
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         inbound = _inbound(message.chat, query.from_user.id, thread_of(message), reply_to)
@@ -151,7 +159,7 @@ class Handlers:
         if message is None or update.effective_user is None:
             return
         inbound = self._from_message(message, update)
-        if self._admit(update, inbound, context.bot) is None:
+        if await self._admit(update, inbound, context.bot) is None:
             return
         self.metrics.updates.labels("command").inc()
         arg = (context.args or [""])[0].lower()
@@ -161,8 +169,8 @@ class Handlers:
                 await self._send_all(context.bot, inbound, Reply((text("admins_only"),)))
                 return
             self.store.set_group_auto_answer(message.chat.id, arg == "on")
-        on = self.store.group_auto_answer(message.chat.id)
-        await self._send_all(context.bot, inbound, Reply((text("autoanswer_on" if on else "autoanswer_off"),)))
+        status = "autoanswer_on" if self.store.group_auto_answer(message.chat.id) else "autoanswer_off"
+        await self._send_all(context.bot, inbound, Reply((text(status),)))
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log with context (never the message text), apologise, keep running."""
@@ -188,8 +196,8 @@ class Handlers:
 
     # ------------------------------------------------------------ the turn
 
-    async def _turn(self, update: Update, bot: Bot, inbound: Inbound, event: Event, *, text: str | None = None,
-                    query: CallbackQuery | None = None) -> None:
+    async def _turn(self, update: Update, bot: Bot, inbound: Inbound, event: Event, *,
+                    text: str | None = None, query: CallbackQuery | None = None) -> None:
         now = await self._admit(update, inbound, bot, query=query)
         if now is None:
             return
@@ -207,8 +215,8 @@ class Handlers:
             await self._answer_button(bot, query, reply)
         await self._send_all(bot, inbound, reply)
 
-    async def _admit(self, update: Update, inbound: Inbound, bot: Bot, *, query: CallbackQuery | None = None) \
-            -> float | None:
+    async def _admit(self, update: Update, inbound: Inbound, bot: Bot, *,
+                     query: CallbackQuery | None = None) -> float | None:
         """The time of a turn to handle; None for a repeated update or a flood (the latter told once)."""
         now = self.clock()
         verdict = self.flood.check(inbound.user_id, now)
@@ -250,12 +258,13 @@ class Handlers:
             pass  # the send below reports it
 
     async def _send_all(self, bot: Bot, inbound: Inbound, reply: Reply) -> None:
-        reply_to = ReplyParameters(inbound.reply_to, allow_sending_without_reply=True) if inbound.reply_to else None
+        reply_to = (ReplyParameters(inbound.reply_to, allow_sending_without_reply=True)
+                    if inbound.reply_to else None)
         try:
             for out in render_reply(reply):
-                await with_retry(partial(bot.send_message, inbound.chat_id, out.text, reply_markup=out.keyboard,
-                                         message_thread_id=inbound.thread_id or None, reply_parameters=reply_to),
-                                 what="sendMessage")
+                send = partial(bot.send_message, inbound.chat_id, out.text, reply_markup=out.keyboard,
+                               message_thread_id=inbound.thread_id or None, reply_parameters=reply_to)
+                await with_retry(send, what="sendMessage")
                 self.metrics.replies.inc()
         except Blocked:
             log.info("chat %s refuses our messages (403)", inbound.chat_id)

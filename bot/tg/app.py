@@ -1,0 +1,138 @@
+"""Builds and runs the python-telegram-bot Application: wiring, logging, start-up and shutdown.
+
+Polling by default, a webhook (with its secret token enforced by PTB) when WEBHOOK_URL is set. No PTB
+persistence: every turn is stored by bot/storage.py before the reply goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlparse
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+
+from bot.config import Settings
+from bot.engine.machine import Engine
+from bot.engine.model import Catalog
+from bot.health import HealthServer
+from bot.metrics import Metrics
+from bot.storage import Store
+from bot.tg.conversation import OrderedUpdateProcessor
+from bot.tg.delivery import with_retry
+from bot.tg.flood import FloodGate
+from bot.tg.handlers import Handlers, command_descriptions
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_CONCURRENT_UPDATES = 256
+
+# PTB's six generic parameters add nothing here
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TokenFilter(logging.Filter):
+    """Replaces the bot token anywhere in a log record (message, arguments, traceback) with "<token>"."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.secrets = [s for s in dict.fromkeys((token, quote(token, safe=""))) if s]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        record.msg = self._clean(record.getMessage())
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Quiet the HTTP client (its INFO lines carry URLs with the token) and mask the token everywhere."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=settings.log_level,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    token_filter = TokenFilter(settings.token.reveal())
+    for handler in root.handlers:
+        if not any(isinstance(f, TokenFilter) for f in handler.filters):
+            handler.addFilter(token_filter)
+
+
+def file_url(api_url: str) -> str:
+    """The file download prefix that belongs to a Bot API prefix: .../bot -> .../file/bot."""
+    base = api_url.rstrip("/")
+    return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
+
+
+def default_rate_limiter() -> AIORateLimiter:
+    """Telegram's documented limits: ~30 messages/s overall, 20/min per group; 429s waited out and retried."""
+    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
+
+
+def build_application(settings: Settings, catalog: Catalog, store: Store, *, metrics: Metrics | None = None,
+                      rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+                      flood: FloodGate | None = None, clock: Callable[[], float] = time.time,
+                      on_shutdown: Callable[[], None] | None = None) -> App:
+    """The Application with every handler registered; `store` is closed when the application shuts down."""
+    engine = Engine(catalog, ttl_seconds=settings.session_ttl_hours * 3600,
+                    handoff_available=settings.support_chat_id is not None)
+    handlers = Handlers(engine, store, metrics or Metrics(), flood=flood, clock=clock)
+
+    async def post_init(app: App) -> None:
+        commands = [BotCommand(name, description)
+                    for name, description in command_descriptions(catalog.text("commands"))]
+        try:
+            await with_retry(lambda: app.bot.set_my_commands(commands), what="setMyCommands")
+        except TelegramError as exc:  # the menu is a nicety: the bot works without it
+            log.warning("could not set the command menu: %s", exc.__class__.__name__)
+
+    async def post_shutdown(app: App) -> None:
+        store.close()
+        if on_shutdown is not None:
+            on_shutdown()
+
+    builder = (ApplicationBuilder().token(settings.token.reveal())
+               .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
+               .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
+               .post_init(post_init).post_shutdown(post_shutdown))
+    if settings.api_url:
+        builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
+    app: App = builder.build()
+    handlers.register(app)
+    return app
+
+
+def run_bot(settings: Settings, catalog: Catalog) -> None:
+    """Run until SIGINT/SIGTERM: polling, or a webhook server when settings.webhook_url is set."""
+    configure_logging(settings)
+    store = Store.open(settings.db_path)
+    metrics = Metrics()
+    health = HealthServer(metrics, settings.health_port).start() if settings.health_port > 0 else None
+    app = build_application(settings, catalog, store, metrics=metrics,
+                            on_shutdown=health.stop if health else None)
+    if settings.webhook_url:
+        log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                        webhook_url=settings.webhook_url,
+                        secret_token=settings.webhook_secret.reveal(), allowed_updates=ALLOWED_UPDATES,
+                        bootstrap_retries=5)
+    else:
+        log.info("starting long polling")
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
