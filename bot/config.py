@@ -5,14 +5,19 @@ The bot token is wrapped in `Secret`, whose repr and str are masked, so it canno
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
-DEFAULT_INTENTS = PROJECT_ROOT / "intents"
+# In a source checkout the defaults live beside bot/; when installed elsewhere, in the working directory.
+_BASE = PROJECT_ROOT if (PROJECT_ROOT / "intents").is_dir() else Path.cwd()
+DEFAULT_DB = _BASE / "data" / "bot.sqlite3"
+DEFAULT_INTENTS = _BASE / "intents"
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Secret:
@@ -56,14 +61,17 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def _int(env: Mapping[str, str], key: str, default: int) -> int:
+def _int(env: Mapping[str, str], key: str, default: int, low: int = 0, high: int = 10**9) -> int:
     raw = env.get(key, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
+    return value
 
 
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
@@ -75,6 +83,16 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{key} must be true or false, got {raw!r}")
+
+
+def _api_url(raw: str) -> str | None:
+    """The Bot API prefix PTB's base_url wants ('.../bot'); the server's root URL is accepted too."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL like http://127.0.0.1:8081/bot, got {raw!r}")
+    return url if url.endswith("/bot") else url + "/bot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +115,20 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
         env: dict[str, str] = read_env_file(env_file or Path(".env"))
-        env.update(os.environ if environ is None else environ)
+        # an empty variable means "not set": it must not hide a value from .env
+        env.update({k: v for k, v in (os.environ if environ is None else environ).items() if v.strip()})
         support = env.get("SUPPORT_CHAT_ID", "").strip()
         webhook_url = env.get("WEBHOOK_URL", "").strip() or None
         secret = env.get("WEBHOOK_SECRET", "").strip()
         if webhook_url and not secret:
             raise SettingsError("WEBHOOK_SECRET is required with WEBHOOK_URL (1-256 characters: A-Z a-z 0-9 _ -)")
-        if secret and (len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret)):
+        if secret and not _SECRET.fullmatch(secret):
             raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise SettingsError(f"WEBHOOK_URL must start with https:// (Telegram only calls HTTPS), got {webhook_url!r}")
+        log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+        if not isinstance(logging.getLevelName(log_level), int):
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
         try:
             support_id = int(support) if support else None
         except ValueError:
@@ -112,17 +136,17 @@ class Settings:
                 from None
         return cls(
             token=Secret(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
-            api_url=env.get("TELEGRAM_API_URL", "").strip() or None,
+            api_url=_api_url(env.get("TELEGRAM_API_URL", "")),
             db_path=Path(env.get("BOT_DB", "").strip() or DEFAULT_DB),
             intents_dir=Path(env.get("BOT_INTENTS", "").strip() or DEFAULT_INTENTS),
-            session_ttl_hours=_int(env, "SESSION_TTL_HOURS", 24),
+            session_ttl_hours=_int(env, "SESSION_TTL_HOURS", 24, low=1),
             webhook_url=webhook_url,
             webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
-            webhook_port=_int(env, "WEBHOOK_PORT", 8443),
+            webhook_port=_int(env, "WEBHOOK_PORT", 8443, low=1, high=65535),
             webhook_secret=Secret(secret),
             support_chat_id=support_id,
             hide_operator_names=_bool(env, "HIDE_OPERATOR_NAMES", False),
-            retention_days=_int(env, "RETENTION_DAYS", 90),
-            health_port=_int(env, "HEALTH_PORT", 0),
-            log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+            retention_days=_int(env, "RETENTION_DAYS", 90, low=1),
+            health_port=_int(env, "HEALTH_PORT", 0, high=65535),
+            log_level=log_level,
         )

@@ -28,7 +28,7 @@ from bot.engine.model import (
     Text,
 )
 from bot.engine.slots import extract_slots
-from bot.engine.text import looks_foreign, normalise
+from bot.engine.text import features, looks_foreign, normalise
 
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
@@ -39,6 +39,11 @@ NO = frozenset("no n nope nah not fixed still failing still fails didnt work did
     "didnt work", "didnt help", "still failing", "still fails", "still not working", "not fixed",
     "next step", "no luck", "nothing changed", "same problem", "same thing", "no change", "it didnt"}
 SKIP = frozenset({"skip", "skip it", "skip this", "skip this step", "cant do that", "cant", "pass"})
+
+
+def _describes_problem(text: str) -> bool:
+    """Long enough to be a new problem, not a short answer like "windows with itunes"."""
+    return len([f for f in features(text) if " " not in f and not f.startswith("~")]) >= 3
 
 
 @dataclass(slots=True)
@@ -211,7 +216,7 @@ class Engine:
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
         if intent and intent.kind == "cause" and intent.id != session.intent and not match.ambiguous \
-                and match.score >= SWITCH:
+                and match.score >= SWITCH and _describes_problem(text):
             if session.state == "step":
                 out.outcomes.append(Outcome("abandoned", session.intent, session.step, "topic switch"))
             out.say(t("topic_switch", title=intent.title))
