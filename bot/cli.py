@@ -45,9 +45,12 @@ def _settings() -> Settings:
 def _read_lines(stream: Any) -> list[str]:
     """Lines of a byte stream, decoded leniently: invalid UTF-8 becomes U+FFFD instead of an error."""
     data = stream.read()
-    if isinstance(data, str):
-        return data.splitlines()
-    return data.decode("utf-8", errors="replace").splitlines()
+    text: str = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    # split at newlines only: str.splitlines() also breaks at form feeds, \x1c-\x1e, U+2028 ... inside a line
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 @click.group(invoke_without_command=True)
@@ -82,8 +85,10 @@ def check(ctx: click.Context) -> None:
     catalog = _catalog(folder)
     causes = [i for i in catalog.intents.values() if i.kind == "cause"]
     phrases = sum(len(i.phrases) for i in catalog.intents.values())
-    click.echo(f"OK: {len(catalog.intents)} intents ({len(causes)} with fix steps), {phrases} phrases, "
-               f"{len(catalog.triage)} triage nodes in {folder}")
+    click.echo(
+        f"OK: {len(catalog.intents)} intents ({len(causes)} with fix steps), {phrases} phrases, "
+        f"{len(catalog.triage)} triage nodes in {folder}"
+    )
 
 
 # ---------------------------------------------------------------- console chat
@@ -112,8 +117,13 @@ def console_event(line: str, last: Reply | None) -> Event:
 
 @cli.command()
 @click.option("--user", default="console", show_default=True, help="Conversation key (one per person).")
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
-              help="SQLite file (default: BOT_DB or data/bot.sqlite3).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SQLite file (default: BOT_DB or data/bot.sqlite3).",
+)
 @click.option("--memory", is_flag=True, help="Keep nothing: use an in-memory database.")
 @click.pass_context
 def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
@@ -163,8 +173,17 @@ def classify(ctx: click.Context) -> None:
     matcher = Matcher.from_catalog(_catalog(_intents_dir(ctx)))
     for line in _read_lines(sys.stdin.buffer):
         match = matcher.match(line)
-        click.echo(json.dumps({"text": line, "intent": match.intent, "category": match.category,
-                               "score": round(match.score, 4)}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "text": line,
+                    "intent": match.intent,
+                    "category": match.category,
+                    "score": round(match.score, 4),
+                },
+                ensure_ascii=False,
+            )
+        )
 
 
 @cli.command()
@@ -174,8 +193,7 @@ def phrases(ctx: click.Context) -> None:
     catalog = _catalog(_intents_dir(ctx))
     for intent in catalog.intents.values():
         for text in intent.phrases:
-            click.echo(json.dumps({"text": text, "intent": intent.id, "category": intent.category},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({"text": text, "intent": intent.id, "category": intent.category}, ensure_ascii=False))
 
 
 def evaluate(matcher: Matcher, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -192,15 +210,26 @@ def evaluate(matcher: Matcher, rows: list[dict[str, Any]]) -> dict[str, Any]:
         per[gold][1] += 1
         confusion[gold][match.category if not ok else gold] += 1
         if not ok:
-            misses.append({"text": row["text"], "expected": gold, "got": match.category, "intent": match.intent,
-                           "score": round(match.score, 3)})
+            misses.append(
+                {
+                    "text": row["text"],
+                    "expected": gold,
+                    "got": match.category,
+                    "intent": match.intent,
+                    "score": round(match.score, 3),
+                }
+            )
     correct = sum(c for c, _ in per.values())
     total = sum(n for _, n in per.values())
-    return {"total": total, "accuracy": correct / total if total else 0.0,
-            "per_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
-            "counts": {k: v[1] for k, v in sorted(per.items())},
-            "out_of_scope_rejected": per["none"][0] / per["none"][1] if per["none"][1] else None,
-            "confusion": {k: dict(v) for k, v in confusion.items()}, "misses": misses}
+    return {
+        "total": total,
+        "accuracy": correct / total if total else 0.0,
+        "per_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
+        "counts": {k: v[1] for k, v in sorted(per.items())},
+        "out_of_scope_rejected": per["none"][0] / per["none"][1] if per["none"][1] else None,
+        "confusion": {k: dict(v) for k, v in confusion.items()},
+        "misses": misses,
+    }
 
 
 @cli.command("eval")
@@ -209,8 +238,7 @@ def evaluate(matcher: Matcher, rows: list[dict[str, Any]]) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 when overall accuracy is lower.")
 @click.pass_context
-def eval_command(ctx: click.Context, file: Path, show_misses: bool, as_json: bool,
-                 min_accuracy: float | None) -> None:
+def eval_command(ctx: click.Context, file: Path, show_misses: bool, as_json: bool, min_accuracy: float | None) -> None:
     """Score the classifier on a labelled JSONL file (text, category, optional alt).
 
     Prints overall and per-category accuracy, the share of out-of-scope messages rejected and a confusion
@@ -274,8 +302,10 @@ def run() -> None:
     """Run the Telegram bot (polling, or a webhook when WEBHOOK_URL is set). Needs TELEGRAM_BOT_TOKEN."""
     settings = _settings()
     if not settings.token:
-        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
-                                   "(get one from @BotFather), or run `python -m bot chat` for the console.")
+        raise click.ClickException(
+            "TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
+            "(get one from @BotFather), or run `python -m bot chat` for the console."
+        )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.tg.app import run_bot
 

@@ -125,15 +125,18 @@ class Settings:
         if secret and not _SECRET.fullmatch(secret):
             raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         if webhook_url and not webhook_url.startswith("https://"):
-            raise SettingsError(f"WEBHOOK_URL must start with https:// (Telegram only calls HTTPS), got {webhook_url!r}")
+            raise SettingsError(
+                f"WEBHOOK_URL must start with https:// (Telegram only calls HTTPS), got {webhook_url!r}"
+            )
         log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
         if not isinstance(logging.getLevelName(log_level), int):
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
         try:
             support_id = int(support) if support else None
         except ValueError:
-            raise SettingsError(f"SUPPORT_CHAT_ID must be a chat id (a number like -1001234567890), got {support!r}") \
-                from None
+            raise SettingsError(
+                f"SUPPORT_CHAT_ID must be a chat id (a number like -1001234567890), got {support!r}"
+            ) from None
         return cls(
             token=Secret(env.get("TELEGRAM_BOT_TOKEN", "").strip()),
             api_url=_api_url(env.get("TELEGRAM_API_URL", "")),

@@ -32,32 +32,78 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def m001_create_tables(db: sqlite_utils.Database) -> None:
-    db["sessions"].create({"key": str, "user_id": int, "chat_id": int, "data": str, "state": str,
-                           "intent": str, "updated": float}, pk="key")
-    db["turns"].create({"id": int, "key": str, "user_id": int, "ts": float, "text": str, "intent": str,
-                        "category": str, "score": float}, pk="id")
-    db["outcomes"].create({"id": int, "key": str, "user_id": int, "ts": float, "kind": str, "intent": str,
-                           "step": int, "detail": str}, pk="id")
-    db["turns"].create_index(["key"])
-    db["turns"].create_index(["ts"])
-    db["outcomes"].create_index(["key"])
-    db["sessions"].create_index(["user_id"])
+    db.table("sessions").create(
+        {
+            "key": str,
+            "user_id": int,
+            "chat_id": int,
+            "data": str,
+            "state": str,
+            "intent": str,
+            "updated": float,
+        },
+        pk="key",
+    )
+    db.table("turns").create(
+        {
+            "id": int,
+            "key": str,
+            "user_id": int,
+            "ts": float,
+            "text": str,
+            "intent": str,
+            "category": str,
+            "score": float,
+        },
+        pk="id",
+    )
+    db.table("outcomes").create(
+        {
+            "id": int,
+            "key": str,
+            "user_id": int,
+            "ts": float,
+            "kind": str,
+            "intent": str,
+            "step": int,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("turns").create_index(["key"])
+    db.table("turns").create_index(["ts"])
+    db.table("outcomes").create_index(["key"])
+    db.table("sessions").create_index(["user_id"])
 
 
 def m002_updates_and_users(db: sqlite_utils.Database) -> None:
-    db["seen_updates"].create({"update_id": int, "ts": float}, pk="update_id")
-    db["users"].create({"user_id": int, "blocked": int, "updated": float}, pk="user_id")
+    db.table("seen_updates").create({"update_id": int, "ts": float}, pk="update_id")
+    db.table("users").create({"user_id": int, "blocked": int, "updated": float}, pk="user_id")
 
 
 def m003_handoffs_and_groups(db: sqlite_utils.Database) -> None:
-    db["handoffs"].create({"id": int, "key": str, "user_id": int, "user_chat_id": int, "user_thread_id": int,
-                           "operator_chat_id": int, "operator_thread_id": int, "root_message_id": int,
-                           "status": str, "opened": float, "closed": float}, pk="id")
-    db["handoffs"].create_index(["key"])
-    db["handoffs"].create_index(["operator_chat_id", "operator_thread_id"])
-    db["handoff_messages"].create({"operator_chat_id": int, "message_id": int, "handoff_id": int},
-                                  pk=("operator_chat_id", "message_id"))
-    db["group_settings"].create({"chat_id": int, "auto_answer": int}, pk="chat_id")
+    db.table("handoffs").create(
+        {
+            "id": int,
+            "key": str,
+            "user_id": int,
+            "user_chat_id": int,
+            "user_thread_id": int,
+            "operator_chat_id": int,
+            "operator_thread_id": int,
+            "root_message_id": int,
+            "status": str,
+            "opened": float,
+            "closed": float,
+        },
+        pk="id",
+    )
+    db.table("handoffs").create_index(["key"])
+    db.table("handoffs").create_index(["operator_chat_id", "operator_thread_id"])
+    db.table("handoff_messages").create(
+        {"operator_chat_id": int, "message_id": int, "handoff_id": int}, pk=("operator_chat_id", "message_id")
+    )
+    db.table("group_settings").create({"chat_id": int, "auto_answer": int}, pk="chat_id")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -100,18 +146,18 @@ class Store:
         applied_now: list[str] = []
         with self._lock:
             if "_migrations" not in self.db.table_names():
-                self.db["_migrations"].create({"name": str, "applied": str}, pk="name")
-            done = {row["name"] for row in self.db["_migrations"].rows}
+                self.db.table("_migrations").create({"name": str, "applied": str}, pk="name")
+            done = {row["name"] for row in self.db.table("_migrations").rows}
             for name, migration in MIGRATIONS:
                 if name not in done:
                     with self._atomic():
                         migration(self.db)
-                        self.db["_migrations"].insert({"name": name, "applied": "now"})
+                        self.db.table("_migrations").insert({"name": name, "applied": "now"})
                     applied_now.append(name)
         return applied_now
 
     def applied_migrations(self) -> list[str]:
-        return [row["name"] for row in self.db["_migrations"].rows_where(order_by="name")]
+        return [row["name"] for row in self.db.table("_migrations").rows_where(order_by="name")]
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -135,12 +181,21 @@ class Store:
             return Session()
         try:
             return Session.from_dict(json.loads(rows[0][0]))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return Session()  # an unreadable row never blocks a person: they start fresh
 
-    def record(self, key: str, session: Session, *, now: float, user_id: int | None = None,
-               chat_id: int | None = None, text: str | None = None, match: Match | None = None,
-               outcomes: Iterable[Outcome] = ()) -> None:
+    def record(
+        self,
+        key: str,
+        session: Session,
+        *,
+        now: float,
+        user_id: int | None = None,
+        chat_id: int | None = None,
+        text: str | None = None,
+        match: Match | None = None,
+        outcomes: Iterable[Outcome] = (),
+    ) -> None:
         """Save the session and what happened in this turn, in one transaction."""
         with self._lock, self._atomic():
             self.db.execute(
@@ -152,8 +207,15 @@ class Store:
             if text is not None:
                 self.db.execute(
                     "INSERT INTO turns (key, user_id, ts, text, intent, category, score) VALUES (?,?,?,?,?,?,?)",
-                    [key, user_id, now, redact(text)[:1000], match.intent if match else None,
-                     match.category if match else None, match.score if match else None],
+                    [
+                        key,
+                        user_id,
+                        now,
+                        redact(text)[:1000],
+                        match.intent if match else None,
+                        match.category if match else None,
+                        match.score if match else None,
+                    ],
                 )
             for o in outcomes:
                 self.db.execute(
@@ -190,14 +252,15 @@ class Store:
     def first_time(self, update_id: int, now: float) -> bool:
         """True the first time an update id is seen; False for a repeat."""
         with self._lock:
-            cursor = self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)",
-                                     [update_id, now])
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now]
+            )
             self.db.conn.commit()
             return cursor.rowcount == 1
 
     def set_blocked(self, user_id: int, blocked: bool, now: float) -> None:
         with self._lock:
-            self.db["users"].upsert({"user_id": user_id, "blocked": int(blocked), "updated": now}, pk="user_id")
+            self.db.table("users").upsert({"user_id": user_id, "blocked": int(blocked), "updated": now}, pk="user_id")
 
     def is_blocked(self, user_id: int) -> bool:
         row = self.db.execute("SELECT blocked FROM users WHERE user_id = ?", [user_id]).fetchone()
@@ -209,7 +272,7 @@ class Store:
 
     def set_group_auto_answer(self, chat_id: int, on: bool) -> None:
         with self._lock:
-            self.db["group_settings"].upsert({"chat_id": chat_id, "auto_answer": int(on)}, pk="chat_id")
+            self.db.table("group_settings").upsert({"chat_id": chat_id, "auto_answer": int(on)}, pk="chat_id")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.db.execute(sql, list(params)).fetchall())

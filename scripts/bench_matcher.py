@@ -24,10 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def messages() -> list[str]:
     texts: list[str] = []
-    for path in (ROOT / "tests" / "golden" / "golden.jsonl", ROOT.parent / "shared" / "eval" / "sample.jsonl"):
+    for path in (
+        ROOT / "tests" / "golden" / "golden.jsonl",
+        ROOT.parent / "shared" / "eval" / "sample.jsonl",
+    ):
         if path.is_file():
-            texts.extend(json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
-                         if line.strip())
+            texts.extend(
+                json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            )
     return texts
 
 
@@ -46,8 +50,10 @@ def main() -> None:
     build = time.perf_counter() - started
     choices = [p for intent in catalog.intents.values() for p in (*intent.phrases, *intent.alerts)]
     texts = messages()
-    print(f"catalog: {len(catalog.intents)} intents, {len(choices)} phrases; {len(texts)} messages; "
-          f"matcher built in {build * 1000:.0f} ms")
+    print(
+        f"catalog: {len(catalog.intents)} intents, {len(choices)} phrases; {len(texts)} messages; "
+        f"matcher built in {build * 1000:.0f} ms"
+    )
 
     ours_p50, ours_p99, cold_p50, base_p50, base_p99 = [], [], [], [], []
     for _ in range(args.rounds):
@@ -79,9 +85,11 @@ def main() -> None:
     print(f"ours  p50 {us(ours_p50)}   p99 {us(ours_p99)}")
     print(f"ours, cold typo cache  p50 {us(cold_p50)}")
     print(f"WRatio extractOne  p50 {us(base_p50)}   p99 {us(base_p99)}")
-    print(f"speed-up (median of per-round p50 ratios): "
-          f"{statistics.median(b / o for b, o in zip(base_p50, ours_p50, strict=True)):.1f}x warm, "
-          f"{statistics.median(b / o for b, o in zip(base_p50, cold_p50, strict=True)):.1f}x cold")
+    print(
+        f"speed-up (median of per-round p50 ratios): "
+        f"{statistics.median(b / o for b, o in zip(base_p50, ours_p50, strict=True)):.1f}x warm, "
+        f"{statistics.median(b / o for b, o in zip(base_p50, cold_p50, strict=True)):.1f}x cold"
+    )
 
 
 if __name__ == "__main__":

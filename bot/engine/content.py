@@ -36,19 +36,74 @@ KINDS_NONE = ("greeting", "thanks", "bye", "human", "out_of_scope")
 ROUTES = ("icloud", "computer", "both")
 
 TEXT_KEYS = frozenset(
-    """greeting help menu_prompt reset forget out_of_scope out_of_scope_menu other_language did_you_mean
-    something_else clarify_free_text intent_start step_header warning_prefix step_question opt_fixed
-    opt_not_fixed opt_skip fixed feedback_question opt_helpful opt_not_helpful feedback_thanks steps_exhausted
-    offer_human opt_human opt_done human_requested human_unavailable goodbye topic_switch reask reask_menu
-    stale_option expired thanks greeting_mid_flow empty unsupported_media too_long flood error
-    not_your_buttons autoanswer_on autoanswer_off admins_only commands""".split()
+    [
+        "greeting",
+        "help",
+        "menu_prompt",
+        "reset",
+        "forget",
+        "out_of_scope",
+        "out_of_scope_menu",
+        "other_language",
+        "did_you_mean",
+        "something_else",
+        "clarify_free_text",
+        "intent_start",
+        "step_header",
+        "warning_prefix",
+        "step_question",
+        "opt_fixed",
+        "opt_not_fixed",
+        "opt_skip",
+        "fixed",
+        "feedback_question",
+        "opt_helpful",
+        "opt_not_helpful",
+        "feedback_thanks",
+        "steps_exhausted",
+        "offer_human",
+        "opt_human",
+        "opt_done",
+        "human_requested",
+        "human_unavailable",
+        "goodbye",
+        "topic_switch",
+        "reask",
+        "reask_menu",
+        "stale_option",
+        "expired",
+        "thanks",
+        "greeting_mid_flow",
+        "empty",
+        "unsupported_media",
+        "too_long",
+        "flood",
+        "error",
+        "not_your_buttons",
+        "autoanswer_on",
+        "autoanswer_off",
+        "admins_only",
+        "commands",
+    ]
 )
 CAUSE_KEYS = frozenset(
-    "id source title route needs intro escalation phrases keywords alerts step".split()
+    [
+        "id",
+        "source",
+        "title",
+        "route",
+        "needs",
+        "intro",
+        "escalation",
+        "phrases",
+        "keywords",
+        "alerts",
+        "step",
+    ]
 )
-GENERAL_KEYS = frozenset("id title phrases keywords alerts start".split())
-NONE_KEYS = frozenset("id title kind phrases keywords reply".split())
-STEP_KEYS = frozenset("source text when warning".split())
+GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start"])
+NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning"])
 
 
 class ContentError(Exception):
@@ -79,8 +134,15 @@ def _check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str, pr
         problems.add(where, f"unknown key '{key}'")
 
 
-def _str(table: Mapping[str, Any], key: str, where: str, problems: _Problems, *, required: bool = True,
-         limit: int = MAX_TEXT) -> str:
+def _str(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    problems: _Problems,
+    *,
+    required: bool = True,
+    limit: int = MAX_TEXT,
+) -> str:
     value = table.get(key)
     if value is None:
         if required:
@@ -139,16 +201,22 @@ def _load_questions(data: Mapping[str, Any], where: str, problems: _Problems) ->
                 continue
             _check_keys(opt, ("value", "label", "synonyms"), oplace, problems)
             value = _str(opt, "value", oplace, problems, limit=MAX_ID)
-            options.append(Option(value, _str(opt, "label", oplace, problems, limit=64),
-                                  _str_list(opt, "synonyms", oplace, problems)))
+            options.append(
+                Option(
+                    value,
+                    _str(opt, "label", oplace, problems, limit=64),
+                    _str_list(opt, "synonyms", oplace, problems),
+                )
+            )
         if not options:
             problems.add(place, "has no options")
         questions[slot] = Question(slot, _str(table, "text", place, problems), tuple(options))
     return questions
 
 
-def _load_placeholders(data: Mapping[str, Any], questions: Mapping[str, Question], where: str,
-                       problems: _Problems) -> dict[str, Placeholder]:
+def _load_placeholders(
+    data: Mapping[str, Any], questions: Mapping[str, Question], where: str, problems: _Problems
+) -> dict[str, Placeholder]:
     placeholders: dict[str, Placeholder] = {}
     for name, table in data.items():
         place = f"{where}: placeholders.{name}"
@@ -185,8 +253,13 @@ def _load_triage(data: Any, where: str, problems: _Problems) -> dict[str, Triage
             if not isinstance(sets, dict):
                 problems.add(f"{oplace}.set", "must be a table of slot = value")
                 sets = {}
-            options.append(TriageOption(_str(opt, "label", oplace, problems, limit=64),
-                                        _str(opt, "goto", oplace, problems, limit=MAX_ID), dict(sets)))
+            options.append(
+                TriageOption(
+                    _str(opt, "label", oplace, problems, limit=64),
+                    _str(opt, "goto", oplace, problems, limit=MAX_ID),
+                    dict(sets),
+                )
+            )
         if not options:
             problems.add(place, "has no options")
         if node_id in nodes:
@@ -215,7 +288,7 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
 def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: _Problems) -> Intent:
     intent_id = _id(table, place, problems)
     place = f"{place} ({intent_id})" if intent_id else place
-    common = {
+    common: dict[str, Any] = {
         "id": intent_id,
         "title": _str(table, "title", place, problems, limit=MAX_TITLE),
         "phrases": _str_list(table, "phrases", place, problems),
@@ -225,16 +298,25 @@ def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: 
         problems.add(place, "has no phrases")
     if category == "general":
         _check_keys(table, GENERAL_KEYS, place, problems)
-        return Intent(category="general", kind="general", alerts=_str_list(table, "alerts", place, problems),
-                      start=_str(table, "start", place, problems), **common)
+        return Intent(
+            category="general",
+            kind="general",
+            alerts=_str_list(table, "alerts", place, problems),
+            start=_str(table, "start", place, problems),
+            **common,
+        )
     if category == "none":
         _check_keys(table, NONE_KEYS, place, problems)
         kind = _str(table, "kind", place, problems)
         if kind and kind not in KINDS_NONE:
             problems.add(f"{place}.kind", f"'{kind}' is not one of {', '.join(KINDS_NONE)}")
             kind = "out_of_scope"
-        return Intent(category="none", kind=kind or "out_of_scope",  # type: ignore[arg-type]
-                      reply=_str(table, "reply", place, problems), **common)
+        return Intent(
+            category="none",
+            kind=kind or "out_of_scope",  # type: ignore[arg-type]
+            reply=_str(table, "reply", place, problems),
+            **common,
+        )
     _check_keys(table, CAUSE_KEYS, place, problems)
     route = _str(table, "route", place, problems)
     if route and route not in ROUTES:
@@ -271,10 +353,12 @@ def _load_intent_file(path: Path, problems: _Problems) -> list[tuple[str, Intent
         return []
     if category != expected:
         problems.add(f"{where}: category", f"'{category}' does not match the file name (expected '{expected}')")
-    loaded = [_load_intent(t, category, f"{where}: intent[{i}]", problems)
-              for i, t in enumerate(data.get("intent", []))]
-    return [(f"{where}: intent[{i}]" + (f" ({intent.id})" if intent.id else ""), intent)
-            for i, intent in enumerate(loaded)]
+    loaded = [
+        _load_intent(t, category, f"{where}: intent[{i}]", problems) for i, t in enumerate(data.get("intent", []))
+    ]
+    return [
+        (f"{where}: intent[{i}]" + (f" ({intent.id})" if intent.id else ""), intent) for i, intent in enumerate(loaded)
+    ]
 
 
 # ---------------------------------------------------------------- cross checks
@@ -351,16 +435,18 @@ def _check_graph(catalog: Catalog, root: Path, problems: _Problems) -> None:
         if current in seen:
             continue
         seen.add(current)
-        node = catalog.triage.get(current)
-        if node:
-            todo.extend(o.goto for o in node.options)
+        reached = catalog.triage.get(current)
+        if reached:
+            todo.extend(o.goto for o in reached.options)
     for node_id in catalog.triage:
         if node_id not in seen:
             problems.add(f"{where}.{node_id}", f"unreachable from '{ROOT}'")
     for intent in catalog.intents.values():
         if intent.kind == "cause" and intent.id not in seen:
-            problems.add(f"{(root / f'{intent.category}.toml').as_posix()}: {intent.id}",
-                         f"unreachable from the triage menu '{ROOT}'")
+            problems.add(
+                f"{(root / f'{intent.category}.toml').as_posix()}: {intent.id}",
+                f"unreachable from the triage menu '{ROOT}'",
+            )
     # every node must lead to at least one intent (an end), not only round in circles
     ends: set[str] = {i for i in catalog.intents}
     changed = True

@@ -32,12 +32,67 @@ from bot.engine.text import features, looks_foreign, normalise
 
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
-YES = frozenset("yes y yep yeah yup ya sure ok okay worked it worked that worked fixed done sorted success "
-                "solved perfect great awesome".split()) | {"it worked", "that worked", "yes it worked",
-                                                            "yes thanks", "that fixed it", "it did", "all good"}
-NO = frozenset("no n nope nah not fixed still failing still fails didnt work didnt help next no luck".split()) | {
-    "didnt work", "didnt help", "still failing", "still fails", "still not working", "not fixed",
-    "next step", "no luck", "nothing changed", "same problem", "same thing", "no change", "it didnt"}
+YES = frozenset(
+    [
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "yup",
+        "ya",
+        "sure",
+        "ok",
+        "okay",
+        "worked",
+        "it",
+        "worked",
+        "that",
+        "worked",
+        "fixed",
+        "done",
+        "sorted",
+        "success",
+        "solved",
+        "perfect",
+        "great",
+        "awesome",
+    ]
+) | {"it worked", "that worked", "yes it worked", "yes thanks", "that fixed it", "it did", "all good"}
+NO = frozenset(
+    [
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "not",
+        "fixed",
+        "still",
+        "failing",
+        "still",
+        "fails",
+        "didnt",
+        "work",
+        "didnt",
+        "help",
+        "next",
+        "no",
+        "luck",
+    ]
+) | {
+    "didnt work",
+    "didnt help",
+    "still failing",
+    "still fails",
+    "still not working",
+    "not fixed",
+    "next step",
+    "no luck",
+    "nothing changed",
+    "same problem",
+    "same thing",
+    "no change",
+    "it didnt",
+}
 SKIP = frozenset({"skip", "skip it", "skip this", "skip this step", "cant do that", "cant", "pass"})
 
 
@@ -62,15 +117,28 @@ class _Out:
         self.messages.extend(t for t in texts if t)
 
     def build(self) -> Reply:
-        return Reply(tuple(self.messages), tuple(self.buttons), self.chosen, self.match, tuple(self.outcomes),
-                     self.handoff, self.forget)
+        return Reply(
+            tuple(self.messages),
+            tuple(self.buttons),
+            self.chosen,
+            self.match,
+            tuple(self.outcomes),
+            self.handoff,
+            self.forget,
+        )
 
 
 class Engine:
     """Holds the catalog and matcher; one Engine serves every conversation."""
 
-    def __init__(self, catalog: Catalog, matcher: Matcher | None = None, *, ttl_seconds: float = DAY,
-                 handoff_available: bool = False) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        matcher: Matcher | None = None,
+        *,
+        ttl_seconds: float = DAY,
+        handoff_available: bool = False,
+    ) -> None:
         self.catalog = catalog
         self.matcher = matcher or Matcher.from_catalog(catalog)
         self.ttl = ttl_seconds
@@ -126,8 +194,9 @@ class Engine:
             if session.state not in ("idle", "handoff"):
                 out.outcomes.append(Outcome("abandoned", session.intent))
             out.say(text("reset"))
-            return self._triage(Session(started=session.started, seq=session.seq), ROOT, out,
-                                prompt=text("menu_prompt"))
+            return self._triage(
+                Session(started=session.started, seq=session.seq), ROOT, out, prompt=text("menu_prompt")
+            )
         if name == "forget":
             out.forget = True
             out.say(text("forget"))
@@ -148,7 +217,7 @@ class Engine:
 
     def _text(self, session: Session, raw: str, out: _Out) -> Session:
         text = raw.strip()
-        if not text or not normalise(text) and not looks_foreign(text):
+        if not text or (not normalise(text) and not looks_foreign(text)):
             out.say(self.catalog.text("empty"))
             return self._repeat(session, out, quiet_when_idle=True)
         if session.state not in ("idle", "handoff"):
@@ -215,8 +284,14 @@ class Engine:
         match = self.matcher.match(text)
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
-        if intent and intent.kind == "cause" and intent.id != session.intent and not match.ambiguous \
-                and match.score >= SWITCH and _describes_problem(text):
+        if (
+            intent
+            and intent.kind == "cause"
+            and intent.id != session.intent
+            and not match.ambiguous
+            and match.score >= SWITCH
+            and _describes_problem(text)
+        ):
             if session.state == "step":
                 out.outcomes.append(Outcome("abandoned", session.intent, session.step, "topic switch"))
             out.say(t("topic_switch", title=intent.title))
@@ -340,18 +415,36 @@ class Engine:
         if value == "fixed":
             out.outcomes.append(Outcome("resolved", intent.id, session.step))
             out.say(t("fixed"))
-            return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"),
-                             [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))], out)
+            return self._ask(
+                session.evolve(tried=tried),
+                "feedback",
+                None,
+                t("feedback_question"),
+                [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))],
+                out,
+            )
         session = session.evolve(step=session.step + 1, tried=tried)
         if session.step < len(self._steps(intent, session)):
             return self._present_step(session, intent, out)
         out.outcomes.append(Outcome("escalated", intent.id, session.step))
         out.say(t("steps_exhausted"), self.catalog.escalations.get(intent.escalation, ""))
         if self.handoff_available:
-            return self._ask(session, "offer_human", None, t("offer_human"),
-                             [("human", t("opt_human")), ("done", t("opt_done"))], out)
-        return self._ask(session, "feedback", None, t("feedback_question"),
-                         [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))], out)
+            return self._ask(
+                session,
+                "offer_human",
+                None,
+                t("offer_human"),
+                [("human", t("opt_human")), ("done", t("opt_done"))],
+                out,
+            )
+        return self._ask(
+            session,
+            "feedback",
+            None,
+            t("feedback_question"),
+            [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))],
+            out,
+        )
 
     def _human(self, session: Session, out: _Out) -> Session:
         t = self.catalog.text
@@ -365,8 +458,9 @@ class Engine:
 
     # ------------------------------------------------------------ intents and steps
 
-    def _start_intent(self, session: Session, intent: Intent, text: str, out: _Out, *,
-                      announce: bool = True) -> Session:
+    def _start_intent(
+        self, session: Session, intent: Intent, text: str, out: _Out, *, announce: bool = True
+    ) -> Session:
         slots = {k: v for k, v in session.slots.items() if k != "route"}
         slots.update(extract_slots(text) if text else {})
         if intent.route != "both":
@@ -382,8 +476,9 @@ class Engine:
         for slot in intent.needs:
             if slot not in session.slots:
                 question = self.catalog.questions[slot]
-                return self._ask(session, "slot", slot, question.text,
-                                 [(o.value, o.label) for o in question.options], out)
+                return self._ask(
+                    session, "slot", slot, question.text, [(o.value, o.label) for o in question.options], out
+                )
         out.say(intent.intro)
         return self._present_step(session, intent, out)
 
@@ -406,9 +501,14 @@ class Engine:
     def _present_step(self, session: Session, intent: Intent, out: _Out) -> Session:
         t = self.catalog.text
         out.say(self.render_step(intent, session))
-        return self._ask(session, "step", None, t("step_question"),
-                         [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))],
-                         out)
+        return self._ask(
+            session,
+            "step",
+            None,
+            t("step_question"),
+            [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))],
+            out,
+        )
 
     # ------------------------------------------------------------ questions
 
@@ -424,19 +524,39 @@ class Engine:
                     if target is not None:
                         return self._start_intent(session, target, "", out)
                     return self._triage(session, option.goto, out, prompt=prompt)
-        return self._ask(session.evolve(intent=None), "triage", node_id, prompt or node.text,
-                         [(str(j), o.label) for j, o in enumerate(node.options)], out)
+        return self._ask(
+            session.evolve(intent=None),
+            "triage",
+            node_id,
+            prompt or node.text,
+            [(str(j), o.label) for j, o in enumerate(node.options)],
+            out,
+        )
 
-    def _disambiguate(self, session: Session, candidates: Sequence[str], out: _Out, *,
-                      prompt: str | None = None) -> Session:
+    def _disambiguate(
+        self, session: Session, candidates: Sequence[str], out: _Out, *, prompt: str | None = None
+    ) -> Session:
         unique = tuple(dict.fromkeys(candidates))
         options = [(c, self.catalog.intents[c].title) for c in unique]
         options.append(("else", self.catalog.text("something_else")))
-        return self._ask(session.evolve(candidates=unique), "disambiguate", None,
-                         prompt or self.catalog.text("did_you_mean"), options, out)
+        return self._ask(
+            session.evolve(candidates=unique),
+            "disambiguate",
+            None,
+            prompt or self.catalog.text("did_you_mean"),
+            options,
+            out,
+        )
 
-    def _ask(self, session: Session, state: str, node: str | None, question: str,
-             options: Sequence[tuple[str, str]], out: _Out) -> Session:
+    def _ask(
+        self,
+        session: Session,
+        state: str,
+        node: str | None,
+        question: str,
+        options: Sequence[tuple[str, str]],
+        out: _Out,
+    ) -> Session:
         session = session.evolve(state=state, node=node, seq=session.seq + 1)
         out.say(question)
         out.buttons = [Button(f"{session.seq}:{value}", label) for value, label in options]
@@ -445,13 +565,16 @@ class Engine:
     def _options(self, session: Session) -> list[tuple[str, str]]:
         """(value, label) of the pending question's options."""
         t = self.catalog.text
-        if session.state == "slot" and session.node in self.catalog.questions:
-            return [(o.value, o.label) for o in self.catalog.questions[session.node].options]
-        if session.state == "triage" and session.node in self.catalog.triage:
-            return [(str(j), o.label) for j, o in enumerate(self.catalog.triage[session.node].options)]
+        node = session.node or ""
+        if session.state == "slot" and node in self.catalog.questions:
+            return [(o.value, o.label) for o in self.catalog.questions[node].options]
+        if session.state == "triage" and node in self.catalog.triage:
+            return [(str(j), o.label) for j, o in enumerate(self.catalog.triage[node].options)]
         if session.state == "disambiguate":
-            return [*((c, self.catalog.intents[c].title) for c in session.candidates if c in self.catalog.intents),
-                    ("else", t("something_else"))]
+            return [
+                *((c, self.catalog.intents[c].title) for c in session.candidates if c in self.catalog.intents),
+                ("else", t("something_else")),
+            ]
         if session.state == "step":
             return [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))]
         if session.state == "feedback":
@@ -470,12 +593,13 @@ class Engine:
             if quiet_when_idle:
                 return session
             return self._triage(session.evolve(state="idle"), ROOT, out, prompt=t("menu_prompt"))
-        if session.state == "step" and session.intent in self.catalog.intents:
-            out.say(self.render_step(self.catalog.intents[session.intent], session), t("step_question"))
-        elif session.state == "slot" and session.node in self.catalog.questions:
-            out.say(self.catalog.questions[session.node].text)
-        elif session.state == "triage" and session.node in self.catalog.triage:
-            out.say(self.catalog.triage[session.node].text)
+        node, intent = session.node or "", session.intent or ""
+        if session.state == "step" and intent in self.catalog.intents:
+            out.say(self.render_step(self.catalog.intents[intent], session), t("step_question"))
+        elif session.state == "slot" and node in self.catalog.questions:
+            out.say(self.catalog.questions[node].text)
+        elif session.state == "triage" and node in self.catalog.triage:
+            out.say(self.catalog.triage[node].text)
         elif session.state == "disambiguate":
             out.say(t("did_you_mean"))
         elif session.state == "feedback":

@@ -5,8 +5,9 @@ How it scores: every phrase, alert and keyword of an intent becomes a bag of wor
 compared with each phrase (best phrase wins) and with the intent as a whole (centroid), so one shared
 common word can never carry a match, unlike WRatio on long phrases. A naive Bayes posterior over the same
 features is added: it weighs many weak clues in a long story better than a similarity does. The cutoff that
-decides "none" looks at the similarity alone, since a posterior always sums to one. Misspelt words are corrected against the
-catalog's vocabulary with rapidfuzz (OSA distance), and pasted alert texts are recognised with rapidfuzz's
+decides "none" looks at the similarity alone, since a posterior always sums to one. Misspelt words are
+corrected against the catalog's vocabulary with rapidfuzz (OSA distance), and pasted alert texts are recognised
+with rapidfuzz's
 partial_ratio. Imports only the standard library and rapidfuzz.
 """
 
@@ -53,10 +54,18 @@ def _unit(vector: Vector) -> Vector:
 class Matcher:
     """Built once from a Catalog; `match()` is then cheap and never raises on any text."""
 
-    def __init__(self, catalog: Catalog, *, cutoff: float = CUTOFF, margin: float = MARGIN,
-                 phrase_weight: float = PHRASE_WEIGHT, keyword_bonus: float = KEYWORD_BONUS,
-                 alert_bonus: float = ALERT_BONUS, generic_alert_bonus: float = GENERIC_ALERT_BONUS,
-                 nb_weight: float = NB_WEIGHT) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        cutoff: float = CUTOFF,
+        margin: float = MARGIN,
+        phrase_weight: float = PHRASE_WEIGHT,
+        keyword_bonus: float = KEYWORD_BONUS,
+        alert_bonus: float = ALERT_BONUS,
+        generic_alert_bonus: float = GENERIC_ALERT_BONUS,
+        nb_weight: float = NB_WEIGHT,
+    ) -> None:
         self.nb_weight = nb_weight
         self.cutoff = cutoff
         self.margin = margin
@@ -120,13 +129,18 @@ class Matcher:
                 self._phrases_of[self._phrase_owner[k]][f].append((k, pw))
         self._intent_index = dict(intent_index)
 
-        self._keywords = [(f" {normalise(k)} ", i) for i, intent in enumerate(self._intents)
-                          for k in intent.keywords if normalise(k)]
+        self._keywords = [
+            (f" {normalise(k)} ", i) for i, intent in enumerate(self._intents) for k in intent.keywords if normalise(k)
+        ]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
         self._generic_alert_owner = next((i for i in self._intents if i.kind == "general" and i.alerts), None)
-        self._alerts = [(normalise(a), set(normalise(a).split()), i) for i, intent in enumerate(self._intents)
-                        for a in intent.alerts if len(normalise(a)) >= 8]
+        self._alerts = [
+            (normalise(a), set(normalise(a).split()), i)
+            for i, intent in enumerate(self._intents)
+            for a in intent.alerts
+            if len(normalise(a)) >= 8
+        ]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Matcher:
@@ -164,8 +178,11 @@ class Matcher:
                 return Match(self._fallback.id, "general", score)
             return Match(None, "none", score)
         top = ranked[0]
-        close = tuple(c.intent.id for c in ranked[1:3]
-                      if top.score - c.score < self.margin and c.intent.kind in ("cause", "general"))
+        close = tuple(
+            c.intent.id
+            for c in ranked[1:3]
+            if top.score - c.score < self.margin and c.intent.kind in ("cause", "general")
+        )
         return Match(top.intent.id, top.intent.category, top.score, close)
 
     # ------------------------------------------------------------ scoring
@@ -179,7 +196,7 @@ class Matcher:
                 continue
             found = fuzz.partial_ratio_alignment(alert, flat, score_cutoff=90)
             if found is not None:
-                return flat[: found.dest_start] + " " + flat[found.dest_end:]
+                return flat[: found.dest_start] + " " + flat[found.dest_end :]
         return None
 
     def _correct(self, word: str) -> str | None:
@@ -188,8 +205,7 @@ class Matcher:
         if len(self._corrections) > _CACHE_LIMIT:
             self._corrections.clear()
         limit = 1 if len(word) <= 5 else 2
-        found = process.extractOne(word, self._by_initial.get(word[0], ()), scorer=OSA.distance,
-                                   score_cutoff=limit)
+        found = process.extractOne(word, self._by_initial.get(word[0], ()), scorer=OSA.distance, score_cutoff=limit)
         self._corrections[word] = found[0] if found else None
         return self._corrections[word]
 

@@ -12,8 +12,23 @@ from bot.engine.text import features, normalise
 
 _IOS = re.compile(r"\bios\s*(\d{1,2})")
 _ICLOUD = frozenset({"icloud"})
-_COMPUTER = frozenset({"itune", "finder", "mac", "macbook", "imac", "pc", "laptop", "computer", "window",
-                       "desktop", "cable", "usb", "apple device"})
+_COMPUTER = frozenset(
+    {
+        "itune",
+        "finder",
+        "mac",
+        "macbook",
+        "imac",
+        "pc",
+        "laptop",
+        "computer",
+        "window",
+        "desktop",
+        "cable",
+        "usb",
+        "apple device",
+    }
+)
 _MAC_FINDER = frozenset({"finder", "catalina", "big sur", "monterey", "ventura", "sonoma", "sequoia", "tahoe"})
 _MAC_ITUNES = frozenset({"mojave", "high sierra", "el capitan", "yosemite"})
 _MAC = frozenset({"mac", "macbook", "imac", "macos", "osx"})

@@ -5,6 +5,7 @@ Owns: normalise(), tokens(), features(), looks_foreign(). Imports only the stand
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -129,7 +130,7 @@ def features(text: str | list[tuple[list[str], bool]], correct: dict[str, str] |
             token = stem(word)
             kept.append(("~" + token) if i in negated else token)
         out.extend(kept)
-        out.extend(f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False))
+        out.extend(f"{a} {b}" for a, b in itertools.pairwise(kept))
     return out
 
 
@@ -148,9 +149,7 @@ def _negated_positions(words: list[str]) -> set[int]:
     negated: set[int] = set()
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if word in NEGATORS and nxt not in LACK:
-            negated.update(_scope(words, i + 1))
-        elif word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS):
+        if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS)):
             negated.update(_scope(words, i + 1))
     joined = " ".join(words)
     for m in NO_PROBLEM.finditer(joined):
