@@ -31,6 +31,7 @@ ALERT_BONUS = 0.35  # a pasted alert that names a cause
 GENERIC_ALERT_BONUS = 0.12  # a pasted generic alert: any cause the person adds should still win
 CUTOFF = 0.2  # below this, nothing matched: the message is not about a backup problem we know
 MARGIN = 0.04  # top two closer than this (and in different intents) are ambiguous
+CORRECTED_WEIGHT = 0.7  # features that exist only thanks to a typo correction
 LEADING = 8  # best-phrase similarity is computed for this many leading intents
 SWITCH = 0.55  # mid-conversation, a message must score this much to switch to another problem
 BACKUP_WORDS = frozenset({"backup", "sync", "itune", "finder"})  # a message about backing up, cause or not
@@ -217,7 +218,11 @@ class Matcher:
                     fixed = self._correct(word)
                     if fixed:
                         corrections[word] = fixed
-        return _unit({f: self._idf[f] for f in set(features(parsed, corrections)) if f in self._idf})
+        plain = set(features(parsed))
+        found = set(features(parsed, corrections)) if corrections else plain
+        # a corrected word is a guess ("capital" may be "capitan", or just the capital of France): weigh it less
+        vector = _unit({f: self._idf[f] for f in found if f in self._idf})
+        return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}
 
     def _scores(self, text: str) -> tuple[dict[int, float], float]:
         """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""

@@ -14,6 +14,7 @@ MAX_CHARS = 2000  # longer messages are understood from their first part; keeps 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
+_VERSION = re.compile(r"\b(ios|iphone|macos|windows)\s*\d+(?:\.\d+)*(?:\s*(?:pro max|pro|max|plus|mini|se))?\b")
 _CLAUSE = re.compile(r"[.!?;:,()\[\]\n|]+")
 _WORD = re.compile(r"[a-z0-9]+")
 _JOIN = [  # spellings folded into one token before tokenising
@@ -50,15 +51,19 @@ LACK = frozenset({"enough", "sufficient", "much", "working", "work", "showing", 
 RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
 SCOPE_END = frozenset("but and though although however yet so because cause cuz".split())
 NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
-FINE = re.compile(r"\b(?:is|are|was|seems?|looks?)\s+(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
-_FOREIGN = frozenset(
-    """el la los las que de mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona
-    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf
-    le les je ne pas est mon ma une avec sauvegarde impossible fait faire
-    não nao meu minha com uma fazer backup está nem
-    il non della della di che per""".split()
+FINE = re.compile(r"\b(?:(?:is|are|was|seems?|looks?)\s+)?(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
+NOT_THE_ISSUE = re.compile(
+    r"\b(?:but\s+)?(?:thats|that is|its|it is|which is)\s+not\s+(?:the|an?)\s+(?:issue|problem|cause|reason)\b"
 )
-_ENGLISH_HINTS = frozenset("the my is to and not it i you can cant wont with backup iphone".split())
+_FOREIGN = frozenset(
+    """el la los las que mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona tengo pero
+    muy esta hay cuando porque desde
+    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf wird bei auch oder
+    le les je ne pas est mon ma une avec sauvegarde impossible fait faire mais pour des sur
+    meu minha nao uma um com em trava cabo pelo pela mais tambem fazer seguranca
+    il non della di che mio mia funziona anche""".split()
+)
+_ENGLISH_HINTS = frozenset("the my is to and not it i you can cant wont with of this that".split())
 
 
 def normalise(text: str) -> str:
@@ -77,6 +82,11 @@ def _fold(text: str) -> str:
     return text
 
 
+def _unversioned(text: str) -> str:
+    """'ios 17.4' -> 'ios', 'iphone 12 pro max' -> 'iphone': the version goes to a slot, it is no clue."""
+    return _VERSION.sub(r"\1", text)
+
+
 _ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\b")
 
 
@@ -85,7 +95,7 @@ def clauses(text: str) -> list[tuple[list[str], bool]]:
 
     A clause is ruled out when the person asks and answers it themselves: "icloud full? no, 180gb free".
     """
-    parts = re.split(r"(\?)", _fold(text))
+    parts = re.split(r"(\?)", _unversioned(_fold(text)))
     out: list[tuple[list[str], bool]] = []
     for i in range(0, len(parts), 2):
         ruled_out = i + 2 < len(parts) and bool(_ANSWERED_NO.match(parts[i + 2]))
@@ -155,6 +165,10 @@ def _negated_positions(words: list[str]) -> set[int]:
     for m in NO_PROBLEM.finditer(joined):
         negated.update(_scope(words, len(joined[: m.end()].split())))
     joined = " ".join(words)
+    for m in NOT_THE_ISSUE.finditer(joined):  # "my wifi is slow but thats not the issue": all of it ruled out
+        before = joined[: m.start()].split()
+        start = max((j + 1 for j, w in enumerate(before) if w in SCOPE_END), default=0)
+        negated.update(j for j in range(start, len(before)) if before[j] not in STOPWORDS)
     for m in FINE.finditer(joined):
         before = joined[: m.start()].split()
         content = [j for j in range(len(before)) if before[j] not in STOPWORDS]
@@ -173,4 +187,4 @@ def looks_foreign(text: str) -> bool:
     words = _WORD.findall(_fold(text))
     foreign = sum(1 for w in words if w in _FOREIGN)
     english = sum(1 for w in words if w in _ENGLISH_HINTS)
-    return foreign >= 3 and foreign > 2 * english
+    return (foreign >= 2 and english == 0) or (foreign >= 3 and foreign > 2 * english)
