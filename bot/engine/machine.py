@@ -149,7 +149,8 @@ class Engine:
     def respond(self, session: Session, event: Event, now: float) -> tuple[Session, Reply]:
         out = _Out()
         if session.state != "idle" and session.last_active and now - session.last_active > self.ttl:
-            out.outcomes.append(Outcome("abandoned", session.intent))
+            if session.intent:
+                out.outcomes.append(Outcome("abandoned", session.intent))
             out.say(self.catalog.text("expired"))
             session = Session(started=now)
         elif session.last_active and now - session.last_active > self.ttl:
@@ -176,7 +177,7 @@ class Engine:
         name = event.name.lower().lstrip("/")
         text = self.catalog.text
         if name == "start":
-            if session.state not in ("idle", "handoff"):
+            if session.intent and session.state not in ("idle", "handoff"):
                 out.outcomes.append(Outcome("abandoned", session.intent))
             fresh = Session(started=session.started, seq=session.seq)
             payload = event.arg.strip().lower()
@@ -191,7 +192,7 @@ class Engine:
             out.say(text("greeting"))
             return self._triage(fresh, ROOT, out, prompt=text("menu_prompt"))
         if name == "reset":
-            if session.state not in ("idle", "handoff"):
+            if session.intent and session.state not in ("idle", "handoff"):
                 out.outcomes.append(Outcome("abandoned", session.intent))
             out.say(text("reset"))
             return self._triage(

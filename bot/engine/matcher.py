@@ -31,6 +31,8 @@ ALERT_BONUS = 0.35  # a pasted alert that names a cause
 GENERIC_ALERT_BONUS = 0.12  # a pasted generic alert: any cause the person adds should still win
 CUTOFF = 0.2  # below this, nothing matched: the message is not about a backup problem we know
 MARGIN = 0.04  # top two closer than this (and in different intents) are ambiguous
+COMMON_WORD_IDF = math.log(1 + 3)  # idf of a word found in a third of the intents
+SHORT = 3  # messages with fewer known words than this rely less on single phrases
 CORRECTED_WEIGHT = 0.7  # features that exist only thanks to a typo correction
 LEADING = 8  # best-phrase similarity is computed for this many leading intents
 SWITCH = 0.55  # mid-conversation, a message must score this much to switch to another problem
@@ -243,9 +245,13 @@ class Matcher:
             total = sum(odds)
             posterior = {i: o / total for i, o in enumerate(odds) if o / total > 0.01}
         leading = sorted(centroid, key=lambda i: -(centroid[i] + posterior.get(i, 0.0)))[:LEADING]
-        w = self.phrase_weight
-        similarity = {i: (1 - w) * c for i, c in centroid.items()}
-        for i in leading:
+        # a one- or two-word message can equal a short phrase by chance: lean on the intent as a whole instead
+        words_known = [f for f in query if " " not in f]
+        w = self.phrase_weight * min(1.0, len(words_known) / SHORT)
+        # one word used by a third of the intents ("apple", "icloud") says nothing about the cause
+        vague = len(words_known) == 1 and self._idf[words_known[0]] < COMMON_WORD_IDF
+        similarity = {i: 0.0 if vague else (1 - w) * c for i, c in centroid.items()}
+        for i in [] if vague else leading:
             dots: dict[int, float] = defaultdict(float)
             phrases = self._phrases_of[i]
             for f, qw in query.items():

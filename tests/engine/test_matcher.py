@@ -1,0 +1,211 @@
+"""Understanding free text (bot/engine/matcher.py): right category despite typos, pasted alerts recognised,
+"none" for what the bot does not handle, no strong match on one shared common word, never an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.matcher import Matcher
+from bot.engine.model import CATEGORIES
+
+ODD = [
+    "",
+    "   ",
+    "x" * 10_000,
+    "backup " * 3_000,
+    "😀🔥💾📱",
+    "גיבוי לא עובד \u202e",
+    "\x00\x01\x07\x1b",
+    "\ud800abc\udfff",
+    "\u200b\u200d\ufeff",
+    "%s {0} {title} \\",
+    "<b>icloud</b>",
+    "🇫🇷" * 500,
+]
+
+def _cause_of(catalog, phrase_start: str) -> str:
+    """The category of the cause intent that ships a phrase starting with `phrase_start` (no hard-coded ids)."""
+    for intent in catalog.intents.values():
+        if intent.kind == "cause" and any(p.startswith(phrase_start) for p in intent.phrases):
+            return intent.category
+    raise AssertionError(phrase_start)
+
+
+@pytest.mark.parametrize(
+    ("typo", "clean"),
+    [
+        ("icoud storage ful cant bakcup", "icloud storage full cant backup"),
+        ("wifi kepps droping during bakup", "wifi keeps dropping during backup"),
+        ("forgot my bakcup pasword", "forgot my backup password"),
+        ("computr doesnt reconize my iphone", "computer doesnt recognize my iphone"),
+    ],
+)
+def test_typos_reach_the_same_intent(matcher, typo, clean):
+    """A misspelt message is understood as the same intent as its correct spelling."""
+    expected = matcher.match(clean)
+    assert expected.category in CATEGORIES
+    assert matcher.match(typo).intent == expected.intent
+
+
+def test_shouting_accents_and_stretching_do_not_matter(matcher):
+    """Case, accents and stretched letters give the same match as the plain message."""
+    plain = matcher.match("icloud storage is full please")
+    for variant in ("ICLOUD STORAGE IS FULL!!! PLEASE", "icloud storaaage is fúll pleeease"):
+        assert matcher.match(variant).intent == plain.intent
+
+
+def test_alerts_are_recognised(catalog, matcher):
+    """Every verbatim alert a cause intent ships, pasted alone, offers that intent (best or too close to call)."""
+    missed = []
+    for intent in catalog.intents.values():
+        for alert in intent.alerts if intent.kind == "cause" else ():
+            match = matcher.match(alert)
+            if intent.id not in (match.intent, *match.ambiguous):
+                missed.append((intent.id, alert, match.intent))
+    assert not missed
+
+
+def test_alerts_inside_a_story_are_recognised(catalog, matcher):
+    """An alert pasted in the middle of a message still points at its intent."""
+    missed = []
+    for intent in catalog.intents.values():
+        for alert in intent.alerts if intent.kind == "cause" else ():
+            match = matcher.match(f"my phone showed this: {alert} what do i do now")
+            if intent.id not in (match.intent, *match.ambiguous):
+                missed.append((intent.id, match.intent))
+    assert not missed
+
+
+def test_generic_alerts_are_general(catalog, matcher):
+    """Alerts of general intents (no cause in them) are understood as a backup problem of category general."""
+    for intent in catalog.intents.values():
+        for alert in intent.alerts if intent.kind == "general" else ():
+            assert matcher.match(alert).category == "general", alert
+
+
+def test_a_story_finds_its_cause(catalog, matcher):
+    """A long, chatty message with one cause in it lands in that cause's category."""
+    story = (
+        "so yesterday i wanted to back up my phone before the update, went to settings and it says "
+        "the icloud storage is full, i only have the free 5gb and i really dont want to pay"
+    )
+    assert matcher.match(story).category == _cause_of(catalog, "icloud full cant backup")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the weather is nice today",
+        "what is the capital of france",
+        "recipe for pancakes",
+        "how tall is mount everest",
+        "can you recommend a good movie",
+        "my cat sleeps all day",
+        "i want to buy a new car",
+    ],
+)
+def test_unrelated_text_is_none(matcher, text):
+    """Messages about something else entirely are category none."""
+    assert matcher.match(text).category == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Резервное копирование не работает",
+        "我的iPhone无法备份",
+        "Mon iPhone ne fait plus de sauvegarde, je ne sais pas pourquoi",
+        "Mi iPhone no hace la copia de seguridad en iCloud",
+        "Mein iPhone macht kein Backup mehr, was kann ich tun?",
+        "Il mio iPhone non fa il backup",
+    ],
+)
+def test_foreign_language_is_none(matcher, text):
+    """A message in another language is not guessed at: category none, no intent."""
+    match = matcher.match(text)
+    assert (match.intent, match.category) == (None, "none")
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "iphone",
+        "apple",
+        "help",
+        "backup",
+        "phone",
+        "settings",
+    ],
+)
+def test_one_common_word_is_not_a_cause(matcher, word):
+    """The WRatio trap: a single word shared with many long phrases must not pick a specific cause."""
+    assert matcher.match(word).category not in CATEGORIES
+
+
+def test_one_shared_word_scores_far_below_a_real_match(matcher):
+    """'iphone' alone scores well under a real description of a problem."""
+    real = matcher.match("icloud storage is full so the backup fails")
+    assert matcher.match("iphone").score < real.score / 2
+
+
+@pytest.mark.parametrize("text", ODD, ids=range(len(ODD)))
+def test_odd_input_never_raises(matcher, text):
+    """match() and rank() are total: any string gives a Match with a known category."""
+    match = matcher.match(text)
+    assert match.category in (*CATEGORIES, "general", "none")
+    assert isinstance(matcher.rank(text), list)
+
+
+def test_empty_and_emoji_are_none(matcher):
+    """Nothing to read means no intent."""
+    for text in ("", "   ", "😀🔥"):
+        assert matcher.match(text).intent is None
+
+
+@pytest.mark.parametrize("text", ["thank you so much", "can i talk to a human", "good morning", "bye"])
+def test_small_talk_has_its_own_intents(catalog, matcher, text):
+    """Thanks, a request for a person, greetings and goodbyes match their category-none intents."""
+    match = matcher.match(text)
+    assert match.category == "none"
+    assert catalog.intents[match.intent].kind in ("thanks", "human", "greeting", "bye")
+
+
+@pytest.mark.parametrize("text", ["hi", "hello"])
+def test_bare_greeting_is_a_greeting(catalog, matcher, text):
+    """The most common greetings, one word long, match the greeting intent."""
+    assert matcher.match(text).intent == "greeting"
+
+
+# ---------------------------------------------------------------- deterministic, with the tiny catalog
+
+
+def test_ambiguity_is_flagged(tiny_matcher):
+    """Two intents equally close to the message: the runner-up is listed as ambiguous."""
+    match = tiny_matcher.match("sync stops halfway")
+    assert {match.intent, *match.ambiguous} == {"halfway_cable", "halfway_port"}
+    assert len(match.ambiguous) == 1
+
+
+def test_clear_message_is_not_ambiguous(tiny_matcher):
+    """A message that matches one of the two phrases exactly is not ambiguous."""
+    match = tiny_matcher.match("sync stops halfway through")
+    assert (match.intent, match.ambiguous) == ("halfway_cable", ())
+
+
+def test_wider_margin_makes_more_ambiguity(tiny):
+    """The margin is what decides ambiguity: a huge one makes every runner-up ambiguous."""
+    wide = Matcher(tiny, margin=10.0)
+    assert wide.match("icloud storage is full").ambiguous
+
+
+def test_cutoff_decides_none(tiny):
+    """Above the cutoff nothing matches; the same text matches with the default."""
+    assert Matcher(tiny).match("icloud storage is full").intent == "icloud_full"
+    assert Matcher(tiny, cutoff=100.0).match("icloud storage is full").intent is None
+
+
+def test_rank_orders_by_score(tiny_matcher):
+    """rank() returns candidates best first."""
+    ranked = tiny_matcher.rank("computer disk is full")
+    assert ranked[0].intent.id == "disk_full"
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)

@@ -1,0 +1,186 @@
+"""The store contract (bot/storage.py), run against the in-memory twin and a real SQLite file alike."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.engine.model import Match, Outcome, Session
+from bot.storage import MIGRATIONS, Store, redact
+
+NOW = 1_700_000_000.0
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request, tmp_path):
+    s = Store.memory() if request.param == "memory" else Store.open(tmp_path / "x.sqlite3")
+    yield s
+    s.close()
+
+
+def _session() -> Session:
+    return Session(
+        state="step",
+        intent="icloud_full",
+        step=2,
+        slots={"ios": "ios17_plus"},
+        seq=7,
+        tried=((0, "not_fixed"), (1, "skip")),
+        words=("icloud full",),
+        started=NOW,
+        last_active=NOW,
+    )
+
+
+def test_unknown_key_loads_a_fresh_session(store):
+    """Nothing stored yet: a blank Session, not None and not an error."""
+    assert store.load("nobody") == Session()
+
+
+def test_record_then_load_round_trip(store):
+    """What is recorded is what comes back, and a second record replaces the first."""
+    store.record("tg:1", _session(), now=NOW, user_id=1, chat_id=1)
+    assert store.load("tg:1") == _session()
+    store.record("tg:1", Session(state="idle", seq=8), now=NOW + 1, user_id=1, chat_id=1)
+    assert store.load("tg:1") == Session(state="idle", seq=8)
+    assert store.query("SELECT COUNT(*) FROM sessions") == [(1,)]
+
+
+def test_turn_and_outcomes_are_written(store):
+    """A turn row carries the match; each outcome becomes a row for the same key and user."""
+    outcomes = [Outcome("step", "icloud_full", 0, "not_fixed"), Outcome("escalated", "icloud_full", 1)]
+    store.record(
+        "tg:1",
+        _session(),
+        now=NOW,
+        user_id=1,
+        text="icloud is full",
+        match=Match("icloud_full", "storage", 0.9),
+        outcomes=outcomes,
+    )
+    assert store.query("SELECT key, user_id, text, intent, category FROM turns") == [
+        ("tg:1", 1, "icloud is full", "icloud_full", "storage")
+    ]
+    assert store.query("SELECT kind, intent, step, detail FROM outcomes ORDER BY id") == [
+        ("step", "icloud_full", 0, "not_fixed"),
+        ("escalated", "icloud_full", 1, ""),
+    ]
+
+
+def test_turn_is_atomic(store):
+    """If writing an outcome fails, neither the session nor the turn is kept (one transaction)."""
+
+    class Broken:
+        kind = "step"
+        intent = "x"
+        step = 0
+
+        @property
+        def detail(self):
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        store.record("tg:2", _session(), now=NOW, user_id=2, text="hello", outcomes=[Broken()])
+    assert store.load("tg:2") == Session()
+    assert store.query("SELECT COUNT(*) FROM turns") == [(0,)]
+    store.record("tg:2", _session(), now=NOW, user_id=2, text="again")  # the store is still usable
+    assert store.query("SELECT COUNT(*) FROM turns") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "leaked"),
+    [
+        ("mail me at jane.doe+backup@example.co.uk please", "jane.doe"),
+        ("call +44 20 7946 0958 tomorrow", "7946"),
+        ("my number is (555) 123-4567", "123-4567"),
+    ],
+)
+def test_stored_text_is_redacted(store, raw, leaked):
+    """E-mail addresses and phone numbers never reach the turns table."""
+    store.record("tg:3", Session(), now=NOW, user_id=3, text=raw)
+    ((stored,),) = store.query("SELECT text FROM turns")
+    assert leaked not in stored
+    assert "[email]" in stored or "[phone]" in stored
+
+
+def test_redact_keeps_ordinary_numbers():
+    """Error codes, iOS versions and sizes are kept: they matter for troubleshooting."""
+    text = "error 0xE8000015 on ios 17.4, 5 GB of 50 GB used, code -54"
+    assert redact(text) == text
+
+
+def test_forget_user_deletes_only_that_user(store):
+    """forget_user removes every row of one person and leaves the others alone."""
+    for user in (1, 2):
+        store.record(
+            f"tg:{user}", _session(), now=NOW, user_id=user, text="hi", outcomes=[Outcome("resolved", "icloud_full", 0)]
+        )
+    removed = store.forget_user(1)
+    assert removed == 3
+    assert store.load("tg:1") == Session()
+    assert store.load("tg:2") == _session()
+    for table in ("sessions", "turns", "outcomes"):
+        assert store.query(f"SELECT DISTINCT user_id FROM {table}") == [(2,)]
+
+
+def test_first_time_dedupes_updates(store):
+    """An update id is new once; a redelivery of the same id is not."""
+    assert store.first_time(42, NOW)
+    assert not store.first_time(42, NOW + 1)
+    assert store.first_time(43, NOW)
+
+
+def test_purge_by_age(store):
+    """purge removes turns, outcomes, seen updates and sessions older than the cut-off, keeps newer ones."""
+    store.record("old", Session(), now=NOW - 100, user_id=1, text="old", outcomes=[Outcome("resolved")])
+    store.first_time(1, NOW - 100)
+    store.record("new", Session(), now=NOW, user_id=2, text="new", outcomes=[Outcome("resolved")])
+    store.first_time(2, NOW)
+    assert store.purge(older_than=NOW - 50) == 4
+    assert store.query("SELECT text FROM turns") == [("new",)]
+    assert store.query("SELECT key FROM sessions") == [("new",)]
+    assert store.first_time(1, NOW)  # forgotten, so new again
+    assert not store.first_time(2, NOW)
+
+
+def test_corrupt_session_row_gives_a_fresh_session(store):
+    """A row that is not a valid session (bad JSON, wrong types) never blocks the person."""
+    rows = ['{"state": "step", "step": "two"}', "not json {", "[1, 2]", "null", '{"tried": 5}', '{"slots": 3}']
+    for i, data in enumerate(rows):
+        store.db.execute("INSERT INTO sessions (key, data) VALUES (?, ?)", [f"bad{i}", data])
+        assert store.load(f"bad{i}") == Session(), data
+
+
+def test_migrations_are_named_and_complete(store):
+    """Every named migration is recorded as applied, in order."""
+    assert store.applied_migrations() == sorted(name for name, _ in MIGRATIONS)
+
+
+def test_migrations_are_idempotent(tmp_path):
+    """Opening the same file twice applies nothing the second time and keeps the data."""
+    path = tmp_path / "x.sqlite3"
+    first = Store.open(path)
+    first.record("k", _session(), now=NOW, user_id=1)
+    first.close()
+    second = Store.open(path)
+    assert second.migrate() == []
+    assert second.load("k") == _session()
+    second.close()
+
+
+def test_file_store_uses_wal(tmp_path):
+    """File databases are in WAL mode, as seen by a separate connection."""
+    path = tmp_path / "x.sqlite3"
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_blocked_users_and_group_settings(store):
+    """Plain Telegram bookkeeping round-trips: blocked flag and group auto-answer."""
+    assert not store.is_blocked(5)
+    store.set_blocked(5, True, NOW)
+    assert store.is_blocked(5)
+    store.set_group_auto_answer(-100, True)
+    assert store.group_auto_answer(-100) and not store.group_auto_answer(-101)
