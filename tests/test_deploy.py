@@ -45,8 +45,12 @@ def settings_read_by_config() -> set[str]:
         if not isinstance(node, ast.Call):
             continue
         func, args = node.func, node.args
-        is_env_get = (isinstance(func, ast.Attribute) and func.attr == "get"
-                      and isinstance(func.value, ast.Name) and func.value.id == "env")
+        is_env_get = (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "env"
+        )
         is_helper = len(args) >= 2 and isinstance(args[0], ast.Name) and args[0].id == "env"
         name = _string(args[0]) if is_env_get and args else _string(args[1]) if is_helper else None
         if name:
@@ -109,6 +113,7 @@ def healthcheck_argv() -> list[str]:
 def dockerignore_sends(path: str) -> bool:
     """Whether the build context includes `path`, by .dockerignore's rules: the last matching pattern wins,
     `!` re-includes, and a pattern matching a directory matches everything in it."""
+
     def regex(pattern: str) -> re.Pattern[str]:
         out = ""
         i = 0
@@ -184,8 +189,12 @@ def example_webhook_path() -> str:
 
 def test_the_config_parser_finds_settings() -> None:
     # Guards the next test: an empty set on both sides would pass vacuously.
-    assert {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "SESSION_TTL_HOURS", "HIDE_OPERATOR_NAMES"} \
-        <= settings_read_by_config()
+    assert {
+        "TELEGRAM_BOT_TOKEN",
+        "WEBHOOK_SECRET",
+        "SESSION_TTL_HOURS",
+        "HIDE_OPERATOR_NAMES",
+    } <= settings_read_by_config()
 
 
 def test_env_example_documents_exactly_the_settings_config_reads() -> None:
@@ -200,8 +209,9 @@ def test_every_setting_has_a_comment_line_above_it() -> None:
     for n, line in enumerate(lines):
         if SETTING_LINE.match(line.strip()):
             above = lines[n - 1].strip() if n else ""
-            assert above.startswith("#") and not SETTING_LINE.match(above) and len(above) > 10, \
+            assert above.startswith("#") and not SETTING_LINE.match(above) and len(above) > 10, (
                 f"line {n + 1}: {line.split('=')[0]} needs a one-line comment above it"
+            )
 
 
 def test_env_example_has_no_real_token() -> None:
@@ -239,8 +249,7 @@ def test_dockerfile_runs_as_non_root() -> None:
 
 
 def test_dockerfile_keeps_the_database_in_a_volume() -> None:
-    volumes = [v for rest in dockerfile("VOLUME") for v in (json.loads(rest) if rest.startswith("[")
-                                                             else rest.split())]
+    volumes = [v for rest in dockerfile("VOLUME") for v in (json.loads(rest) if rest.startswith("[") else rest.split())]
     assert dockerfile_env()["BOT_DB"] == "/data/bot.sqlite3"
     assert "/data" in volumes
 
@@ -250,23 +259,33 @@ def test_dockerfile_cmd_runs_the_bot() -> None:
 
 
 def test_dockerfile_copies_only_what_the_context_sends() -> None:
-    sources = [src for rest in dockerfile("COPY")
-               for src in shlex.split(rest)[:-1] if not src.startswith("--")]
+    sources = [src for rest in dockerfile("COPY") for src in shlex.split(rest)[:-1] if not src.startswith("--")]
     assert sources
     for src in sources:
         assert (ROOT / src).exists(), f"COPY {src}: not in the repository"
         assert dockerignore_sends(src), f"COPY {src}: excluded by .dockerignore"
 
 
-@pytest.mark.parametrize("path", [".env", "bot/.env", "data/bot.sqlite3", "data/bot.sqlite3-wal",
-                                  ".venv/bin/python", ".git/HEAD", "bot/__pycache__/cli.cpython-311.pyc",
-                                  "tests/test_deploy.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".env",
+        "bot/.env",
+        "data/bot.sqlite3",
+        "data/bot.sqlite3-wal",
+        ".venv/bin/python",
+        ".git/HEAD",
+        "bot/__pycache__/cli.cpython-311.pyc",
+        "tests/test_deploy.py",
+    ],
+)
 def test_dockerignore_keeps_out(path: str) -> None:
     assert not dockerignore_sends(path)
 
 
-@pytest.mark.parametrize("path", ["pyproject.toml", "README.md", "bot/cli.py", "bot/engine/machine.py",
-                                  "intents/storage.toml"])
+@pytest.mark.parametrize(
+    "path", ["pyproject.toml", "README.md", "bot/cli.py", "bot/engine/machine.py", "intents/storage.toml"]
+)
 def test_dockerignore_sends(path: str) -> None:
     assert dockerignore_sends(path)
 
@@ -303,8 +322,9 @@ def health_server() -> Iterator[tuple[int, type[_Health]]]:
 
 def run_healthcheck(port: int) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, *healthcheck_argv()[1:]]  # the image's `python` is this one here
-    return subprocess.run(argv, env={**os.environ, "HEALTH_PORT": str(port)}, capture_output=True, text=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        argv, env={**os.environ, "HEALTH_PORT": str(port)}, capture_output=True, text=True, timeout=30, check=False
+    )
 
 
 def test_healthcheck_passes_when_healthz_answers(health_server: tuple[int, type[_Health]]) -> None:
@@ -412,8 +432,13 @@ def verifiable_unit(tmp_path: Path) -> Path:
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
 def test_systemd_analyze_verify(verifiable_unit: Path) -> None:
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(verifiable_unit)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(verifiable_unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     # verify exits 0 on an unknown key or a bad value, only warning: any output is a failure too.
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
@@ -437,8 +462,9 @@ def test_proxies_forward_the_webhook_path_to_the_webhook_port() -> None:
     assert path and path != "/"
     target = f"127.0.0.1:{DEFAULTS.webhook_port}"
     caddy = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
-    assert re.search(rf"handle {re.escape(path)}\s*\{{[^}}]*?(\{{[^}}]*\}}[^}}]*?)*reverse_proxy {target}\b",
-                     caddy), "Caddyfile does not proxy the webhook path"
+    assert re.search(rf"handle {re.escape(path)}\s*\{{[^}}]*?(\{{[^}}]*\}}[^}}]*?)*reverse_proxy {target}\b", caddy), (
+        "Caddyfile does not proxy the webhook path"
+    )
     nginx = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     location = re.search(rf"location = {re.escape(path)} \{{(.*?)\n    \}}", nginx, re.DOTALL)
     assert location and f"proxy_pass         http://{target};" in location[1]
@@ -458,12 +484,25 @@ def test_caddy_validates_the_caddyfile(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")),
-                    reason="nginx or openssl is not installed")
+@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")), reason="nginx or openssl is not installed")
 def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     # A throwaway certificate stands in for certbot's, which exist only on the real host.
-    openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test",
-               "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")]
+    openssl = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test",
+        "-keyout",
+        str(tmp_path / "key.pem"),
+        "-out",
+        str(tmp_path / "cert.pem"),
+    ]
     subprocess.run(openssl, capture_output=True, check=True, timeout=60)
     site = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path / 'cert.pem'};", site)
@@ -471,10 +510,16 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n", encoding="utf-8")
-    result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
-                             "-c", str(tmp_path / "nginx.conf")],
-                            capture_output=True, text=True, timeout=60, check=False)
+        f"http {{\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -486,9 +531,17 @@ def test_readme_explains_every_deploy_file(name: str) -> None:
     assert f"`{name}`" in (DEPLOY / "README.md").read_text(encoding="utf-8")
 
 
-README_TOPICS = ["TELEGRAM_API_URL", "logOut", ".backup", "VACUUM INTO", "-wal", "integrity_check",
-                 "migrations",
-                 "python -m bot check", "systemctl enable"]
+README_TOPICS = [
+    "TELEGRAM_API_URL",
+    "logOut",
+    ".backup",
+    "VACUUM INTO",
+    "-wal",
+    "integrity_check",
+    "migrations",
+    "python -m bot check",
+    "systemctl enable",
+]
 
 
 @pytest.mark.parametrize("topic", README_TOPICS)

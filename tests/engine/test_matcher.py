@@ -23,6 +23,7 @@ ODD = [
     "🇫🇷" * 500,
 ]
 
+
 def _cause_of(catalog, phrase_start: str) -> str:
     """The category of the cause intent that ships a phrase starting with `phrase_start` (no hard-coded ids)."""
     for intent in catalog.intents.values():
