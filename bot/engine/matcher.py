@@ -26,6 +26,9 @@ from bot.engine.text import clauses, features, looks_foreign, normalise
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
+PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
+SCOPE_MASS = 0.4  # when out-of-scope intents hold this much of the posterior, the best of them wins
+# The weights above were chosen by 5-fold cross-validation over the content's own phrases (not on a test set).
 KEYWORD_BONUS = 0.12
 ALERT_BONUS = 0.35  # a pasted alert that names a cause
 GENERIC_ALERT_BONUS = 0.12  # a pasted generic alert: any cause the person adds should still win
@@ -68,7 +71,11 @@ class Matcher:
         alert_bonus: float = ALERT_BONUS,
         generic_alert_bonus: float = GENERIC_ALERT_BONUS,
         nb_weight: float = NB_WEIGHT,
+        scope_mass: float | None = SCOPE_MASS,
+        nb_alpha: float = NB_ALPHA,
+        pair_weight: float = PAIR_WEIGHT,
     ) -> None:
+        self.scope_mass = scope_mass
         self.nb_weight = nb_weight
         self.cutoff = cutoff
         self.margin = margin
@@ -96,7 +103,7 @@ class Matcher:
             for f in feats:
                 owners[f].add(i)
         n = len(self._intents)
-        self._idf = {f: math.log(1 + n / len(who)) for f, who in owners.items()}
+        self._idf = {f: math.log(1 + n / len(who)) * (pair_weight if " " in f else 1.0) for f, who in owners.items()}
 
         self._phrase_owner: list[int] = []
         phrase_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -118,13 +125,13 @@ class Matcher:
                 counts[i][f] += 1
         totals = [sum(c.values()) for c in counts]
         size = len(self._idf)
-        denominators = [math.log(t + NB_ALPHA * size) for t in totals]
+        denominators = [math.log(t + nb_alpha * size) for t in totals]
         # naive Bayes, stored sparsely: log P(f|i) = log(alpha) - denominator[i] + boost[f][i] where i has f
-        self._nb_base = [math.log(NB_ALPHA) - d for d in denominators]
+        self._nb_base = [math.log(nb_alpha) - d for d in denominators]
         self._nb_boost: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, c in enumerate(counts):
             for f, k in c.items():
-                self._nb_boost[f].append((i, math.log((k + NB_ALPHA) / NB_ALPHA)))
+                self._nb_boost[f].append((i, math.log((k + nb_alpha) / nb_alpha)))
         # phrases grouped per intent, so best-phrase similarity is computed for the leading intents only
         self._phrases_of: list[dict[str, list[tuple[int, float]]]] = [defaultdict(list) for _ in self._intents]
         for f, postings in phrase_index.items():
@@ -153,7 +160,7 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Intents ordered by score, best first; empty when nothing in the message is known."""
-        scores, _ = self._scores(text)
+        scores, _, _ = self._scores(text)
         return self._top(scores, limit)
 
     def _top(self, scores: dict[int, float], limit: int) -> list[Candidate]:
@@ -172,8 +179,12 @@ class Matcher:
                 return rest
             alert_intent = self._generic_alert_owner
             return Match(alert_intent.id if alert_intent else None, "general", 1.0)
-        scores, evidence = self._scores(text)
+        scores, evidence, posterior = self._scores(text)
         ranked = self._top(scores, 3)
+        if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general"):
+            elsewhere = sum(p for i, p in posterior.items() if self._intents[i].category == "none")
+            if elsewhere >= self.scope_mass:
+                ranked = [c for c in self._top(scores, len(scores)) if c.intent.category == "none"][:3] or ranked
         if not ranked or evidence < self.cutoff:
             score = round(evidence, 4)
             if self._fallback is not None and BACKUP_WORDS & set(features(text)):  # about backups at all?
@@ -226,7 +237,7 @@ class Matcher:
         vector = _unit({f: self._idf[f] for f in found if f in self._idf})
         return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}
 
-    def _scores(self, text: str) -> tuple[dict[int, float], float]:
+    def _scores(self, text: str) -> tuple[dict[int, float], float, dict[int, float]]:
         """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""
         parsed = clauses(text)
         query = self._query(parsed)
@@ -275,4 +286,4 @@ class Matcher:
         scores = dict(similarity)
         for i, p in posterior.items():
             scores[i] = scores.get(i, 0.0) + self.nb_weight * p
-        return scores, max(similarity.values(), default=0.0)
+        return scores, max(similarity.values(), default=0.0), posterior
