@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.model import Catalog, Intent, Match
-from bot.engine.text import clauses, features, looks_foreign, normalise
+from bot.engine.text import clauses, features, looks_foreign, normalise, stem
 
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
@@ -39,7 +39,7 @@ SHORT = 3  # messages with fewer known words than this rely less on single phras
 CORRECTED_WEIGHT = 0.7  # features that exist only thanks to a typo correction
 LEADING = 8  # best-phrase similarity is computed for this many leading intents
 SWITCH = 0.55  # mid-conversation, a message must score this much to switch to another problem
-BACKUP_WORDS = frozenset({"backup", "sync", "itune", "finder"})  # a message about backing up, cause or not
+BACKUP_WORDS = frozenset(stem(w) for w in ("backup", "sync", "itunes", "finder"))  # about backing up at all
 _CACHE_LIMIT = 50_000
 
 

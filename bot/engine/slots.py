@@ -8,31 +8,38 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.text import features, normalise
+from bot.engine.text import features, normalise, stem
 
 _IOS = re.compile(r"\bios\s*(\d{1,2})")
-_ICLOUD = frozenset({"icloud"})
-_COMPUTER = frozenset(
-    {
-        "itune",
-        "finder",
-        "mac",
-        "macbook",
-        "imac",
-        "pc",
-        "laptop",
-        "computer",
-        "window",
-        "desktop",
-        "cable",
-        "usb",
-        "apple device",
-    }
+
+
+def _stems(*terms: str) -> frozenset[str]:
+    """Slot words as the features they become ("apple devices" -> the stemmed pair)."""
+    return frozenset(" ".join(stem(w) for w in term.split()) for term in terms)
+
+
+_ICLOUD = _stems("icloud")
+_COMPUTER = _stems(
+    "itunes",
+    "finder",
+    "mac",
+    "macbook",
+    "imac",
+    "pc",
+    "laptop",
+    "computer",
+    "windows",
+    "desktop",
+    "cable",
+    "usb",
+    "apple devices",
 )
-_MAC_FINDER = frozenset({"finder", "catalina", "big sur", "monterey", "ventura", "sonoma", "sequoia", "tahoe"})
-_MAC_ITUNES = frozenset({"mojave", "high sierra", "el capitan", "yosemite"})
-_MAC = frozenset({"mac", "macbook", "imac", "macos", "osx"})
-_WINDOWS = frozenset({"window", "pc", "win10", "win11"})
+_MAC_FINDER = _stems("finder", "catalina", "big sur", "monterey", "ventura", "sonoma", "sequoia", "tahoe")
+_MAC_ITUNES = _stems("mojave", "high sierra", "el capitan", "yosemite")
+_MAC = _stems("mac", "macbook", "imac", "macos", "osx")
+_WINDOWS = _stems("windows", "pc", "win10", "win11")
+_ITUNES = stem("itunes")
+_APPLE_DEVICES = " ".join(stem(w) for w in ("apple", "devices"))
 
 
 def ios_bucket(version: int) -> str:
@@ -49,10 +56,10 @@ def extract_slots(text: str) -> dict[str, str]:
     computer = bool(feats & _COMPUTER)
     if icloud != computer:
         found["route"] = "icloud" if icloud else "computer"
-    itunes = "itune" in feats
+    itunes = _ITUNES in feats
     if feats & _MAC_FINDER:
         found["computer"] = "mac_finder"
-    elif "apple device" in feats:
+    elif _APPLE_DEVICES in feats:
         found["computer"] = "win_devices"
     elif feats & _MAC_ITUNES or (itunes and feats & _MAC):
         found["computer"] = "mac_itunes"

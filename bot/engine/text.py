@@ -119,6 +119,8 @@ def stem(word: str) -> str:
             if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]
             break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]  # "update" and "updating" meet at "updat"
     return word
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.text import MAX_CHARS, clauses, features, looks_foreign, normalise
+from bot.engine.text import MAX_CHARS, clauses, features, looks_foreign, normalise, stem
 
 ODD = [
     "",
@@ -64,7 +64,7 @@ def test_negation_marks_following_word():
     """'not icloud' yields ~icloud and no plain icloud."""
     feats = features("not icloud, i use itunes")
     assert "~icloud" in feats and "icloud" not in feats
-    assert "itune" in feats
+    assert stem("itunes") in feats
 
 
 def test_self_answered_question_is_ruled_out():
@@ -83,7 +83,7 @@ def test_unanswered_question_is_not_ruled_out():
 @pytest.mark.parametrize(
     ("raw", "ruled_out"),
     [
-        ("plenty of space on the phone", "~space"),
+        ("plenty of space on the phone", "~" + stem("space")),
         ("wifi is fine", "~wifi"),
     ],
 )
@@ -101,7 +101,7 @@ def test_lack_is_a_complaint_not_a_negation():
 def test_features_include_bigrams_of_kept_words():
     """Stopwords are dropped and neighbouring kept words form bigrams."""
     feats = features("the icloud storage is full")
-    assert "icloud storage" in feats and "storage full" in feats
+    assert f"icloud {stem('storage')}" in feats and f"{stem('storage')} full" in feats
     assert "the" not in feats and "is" not in feats
 
 
