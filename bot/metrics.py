@@ -16,10 +16,10 @@ class Metrics:
         self.replies = Counter("bot_replies_sent_total", "Messages sent to people", registry=r)
         self.errors = Counter("bot_errors_total", "Errors while handling an update", registry=r)
         self.handoffs = Counter("bot_handoffs_total", "Conversations handed to a person", registry=r)
-        self.matches = Counter("bot_matches_total", "Free-text messages understood, by category",
-                               ["category"], registry=r)
-        self.flood_drops = Counter("bot_flood_dropped_total", "Messages dropped by the flood limit",
-                                   registry=r)
+        self.matches = Counter(
+            "bot_matches_total", "Free-text messages understood, by category", ["category"], registry=r
+        )
+        self.flood_drops = Counter("bot_flood_dropped_total", "Messages dropped by the flood limit", registry=r)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every counter."""

@@ -27,7 +27,7 @@ PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
-SCOPE_MASS = 0.4  # when out-of-scope intents hold this much of the posterior, the best of them wins
+SCOPE_MASS = 0.3  # when out-of-scope intents hold this much of the posterior, the best of them wins
 # The weights above were chosen by 5-fold cross-validation over the content's own phrases (not on a test set).
 KEYWORD_BONUS = 0.12
 ALERT_BONUS = 0.35  # a pasted alert that names a cause
@@ -144,6 +144,7 @@ class Matcher:
         ]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
+        self._by_id_index = {intent.id: i for i, intent in enumerate(self._intents)}
         self._generic_alert_owner = next((i for i in self._intents if i.kind == "general" and i.alerts), None)
         self._alerts = [
             (normalise(a), set(normalise(a).split()), i)
@@ -160,7 +161,7 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Intents ordered by score, best first; empty when nothing in the message is known."""
-        scores, _, _ = self._scores(text)
+        scores, _, _, _ = self._scores(text)
         return self._top(scores, limit)
 
     def _top(self, scores: dict[int, float], limit: int) -> list[Candidate]:
@@ -179,9 +180,10 @@ class Matcher:
                 return rest
             alert_intent = self._generic_alert_owner
             return Match(alert_intent.id if alert_intent else None, "general", 1.0)
-        scores, evidence, posterior = self._scores(text)
+        scores, evidence, posterior, alerted = self._scores(text)
         ranked = self._top(scores, 3)
-        if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general"):
+        top_alerted = bool(ranked) and self._by_id_index[ranked[0].intent.id] in alerted
+        if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general") and not top_alerted:
             elsewhere = sum(p for i, p in posterior.items() if self._intents[i].category == "none")
             if elsewhere >= self.scope_mass:
                 ranked = [c for c in self._top(scores, len(scores)) if c.intent.category == "none"][:3] or ranked
@@ -237,7 +239,7 @@ class Matcher:
         vector = _unit({f: self._idf[f] for f in found if f in self._idf})
         return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}
 
-    def _scores(self, text: str) -> tuple[dict[int, float], float, dict[int, float]]:
+    def _scores(self, text: str) -> tuple[dict[int, float], float, dict[int, float], set[int]]:
         """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""
         parsed = clauses(text)
         query = self._query(parsed)
@@ -286,4 +288,4 @@ class Matcher:
         scores = dict(similarity)
         for i, p in posterior.items():
             scores[i] = scores.get(i, 0.0) + self.nb_weight * p
-        return scores, max(similarity.values(), default=0.0), posterior
+        return scores, max(similarity.values(), default=0.0), posterior, set(alert_bonus)

@@ -64,8 +64,7 @@ def configure_logging(settings: Settings) -> None:
     """Quiet the HTTP client (its INFO lines carry URLs with the token) and mask the token everywhere."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=settings.log_level,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     token_filter = TokenFilter(settings.token.reveal())
@@ -85,18 +84,32 @@ def default_rate_limiter() -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
 
 
-def build_application(settings: Settings, catalog: Catalog, store: Store, *, metrics: Metrics | None = None,
-                      rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
-                      flood: FloodGate | None = None, clock: Callable[[], float] = time.time,
-                      on_shutdown: Callable[[], None] | None = None) -> App:
-    """The Application with every handler registered; `store` is closed when the application shuts down."""
-    engine = Engine(catalog, ttl_seconds=settings.session_ttl_hours * 3600,
-                    handoff_available=settings.support_chat_id is not None)
+def build_application(
+    settings: Settings,
+    catalog: Catalog,
+    store: Store,
+    *,
+    metrics: Metrics | None = None,
+    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    flood: FloodGate | None = None,
+    clock: Callable[[], float] = time.time,
+    on_shutdown: Callable[[], None] | None = None,
+    engine: Engine | None = None,
+) -> App:
+    """The Application with every handler registered; `store` is closed when the application shuts down.
+
+    `engine` may be passed in to reuse its matcher (building one takes a moment); by default it is built
+    from `catalog` and the settings.
+    """
+    engine = engine or Engine(
+        catalog, ttl_seconds=settings.session_ttl_hours * 3600, handoff_available=settings.support_chat_id is not None
+    )
     handlers = Handlers(engine, store, metrics or Metrics(), flood=flood, clock=clock)
 
     async def post_init(app: App) -> None:
-        commands = [BotCommand(name, description)
-                    for name, description in command_descriptions(catalog.text("commands"))]
+        commands = [
+            BotCommand(name, description) for name, description in command_descriptions(catalog.text("commands"))
+        ]
         try:
             await with_retry(lambda: app.bot.set_my_commands(commands), what="setMyCommands")
         except TelegramError as exc:  # the menu is a nicety: the bot works without it
@@ -107,10 +120,14 @@ def build_application(settings: Settings, catalog: Catalog, store: Store, *, met
         if on_shutdown is not None:
             on_shutdown()
 
-    builder = (ApplicationBuilder().token(settings.token.reveal())
-               .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
-               .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
-               .post_init(post_init).post_shutdown(post_shutdown))
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.reveal())
+        .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
     if settings.api_url:
         builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
@@ -124,15 +141,18 @@ def run_bot(settings: Settings, catalog: Catalog) -> None:
     store = Store.open(settings.db_path)
     metrics = Metrics()
     health = HealthServer(metrics, settings.health_port).start() if settings.health_port > 0 else None
-    app = build_application(settings, catalog, store, metrics=metrics,
-                            on_shutdown=health.stop if health else None)
+    app = build_application(settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None)
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                        webhook_url=settings.webhook_url,
-                        secret_token=settings.webhook_secret.reveal(), allowed_updates=ALLOWED_UPDATES,
-                        bootstrap_retries=5)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.reveal(),
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=5,
+        )
     else:
         log.info("starting long polling")
         app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)

@@ -15,16 +15,23 @@ from telegram.error import Forbidden, NetworkError, RetryAfter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+FIRST_DELAY = 0.5  # seconds before the first retry; doubled each time (tests shorten it)
 
 
 class Blocked(Exception):
     """The chat refuses our messages (HTTP 403): the person blocked the bot or left the group."""
 
 
-async def with_retry(call: Callable[[], Awaitable[T]], *, what: str, attempts: int = 4,
-                     first_delay: float = 0.5, max_delay: float = 8.0) -> T:
+async def with_retry(
+    call: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    attempts: int = 4,
+    first_delay: float | None = None,
+    max_delay: float = 8.0,
+) -> T:
     """Await `call()` until it succeeds, or `attempts` transient failures happened (the last is raised)."""
-    delay = first_delay
+    delay = FIRST_DELAY if first_delay is None else first_delay
     for attempt in range(1, attempts + 1):
         try:
             return await call()
@@ -40,8 +47,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], *, what: str, attempts: i
         except NetworkError as exc:  # includes TimedOut and 5xx answers
             if attempt == attempts:
                 raise
-            log.warning("%s failed (%s), retrying in %.1f s (attempt %d)", what, exc.__class__.__name__,
-                        delay, attempt)
+            log.warning("%s failed (%s), retrying in %.1f s (attempt %d)", what, exc.__class__.__name__, delay, attempt)
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_delay)
     raise AssertionError("unreachable")

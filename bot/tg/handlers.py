@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -39,10 +40,23 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 COMMANDS = ("start", "help", "reset", "forget", "human")
+HANDLED_MEMORY = 20_000  # update ids remembered to tell a repeat from one an earlier process took on
 MAX_INPUT = 2000  # characters of one message passed to the engine; longer ones are cut (and the person told)
-MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE
-         | filters.AUDIO | filters.Document.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT
-         | filters.ANIMATION | filters.POLL | filters.Dice.ALL)
+MEDIA = (
+    filters.PHOTO
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.Dice.ALL
+)
 CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 NEW = filters.UpdateType.MESSAGE  # edited messages and channel posts are ignored
 
@@ -61,8 +75,14 @@ class Inbound:
 
 def _inbound(chat: Chat, user_id: int, thread_id: int, reply_to: int | None) -> Inbound:
     private = chat.type == Chat.PRIVATE
-    return Inbound(conversation_key(chat.id, thread_id, user_id), user_id, chat.id, thread_id,
-                   None if private else reply_to, private)
+    return Inbound(
+        conversation_key(chat.id, thread_id, user_id),
+        user_id,
+        chat.id,
+        thread_id,
+        None if private else reply_to,
+        private,
+    )
 
 
 def command_descriptions(text: str) -> list[tuple[str, str]]:
@@ -78,13 +98,21 @@ def command_descriptions(text: str) -> list[tuple[str, str]]:
 class Handlers:
     """The bot's handlers; one instance serves every conversation."""
 
-    def __init__(self, engine: Engine, store: Store, metrics: Metrics, *, flood: FloodGate | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        metrics: Metrics,
+        *,
+        flood: FloodGate | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.engine = engine
         self.store = store
         self.metrics = metrics
-        self.flood = flood or FloodGate()
+        self.flood = flood if flood is not None else FloodGate()
         self.clock = clock
+        self._handled_here: OrderedDict[int, None] = OrderedDict()  # update ids this process took on
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         add = app.add_handler
@@ -103,8 +131,9 @@ class Handlers:
         if message is None or message.text is None or update.effective_user is None:
             return
         name = message.text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
-        await self._turn(update, context.bot, self._from_message(message, update), Command(name,
-                         " ".join(context.args or [])))
+        await self._turn(
+            update, context.bot, self._from_message(message, update), Command(name, " ".join(context.args or []))
+        )
 
     async def on_other_command(self, update: Update, context: Context) -> None:
         """An unknown /command: the engine answers with help; in groups only when it names this bot."""
@@ -124,8 +153,7 @@ class Handlers:
         text = self._addressed(message, context.bot)
         if text is None:
             return
-        await self._turn(update, context.bot, self._from_message(message, update), Text(text[:MAX_INPUT]),
-                         text=text)
+        await self._turn(update, context.bot, self._from_message(message, update), Text(text[:MAX_INPUT]), text=text)
 
     async def on_media(self, update: Update, context: Context) -> None:
         message = update.message
@@ -177,8 +205,13 @@ class Handlers:
         self.metrics.errors.inc()
         upd = update if isinstance(update, Update) else None
         chat = upd.effective_chat if upd else None
-        log.error("error handling update %s (chat %s): %r", upd.update_id if upd else None,
-                  chat.id if chat else None, context.error, exc_info=context.error)
+        log.error(
+            "error handling update %s (chat %s): %r",
+            upd.update_id if upd else None,
+            chat.id if chat else None,
+            context.error,
+            exc_info=context.error,
+        )
         if upd is None or chat is None:
             return
         try:
@@ -189,15 +222,31 @@ class Handlers:
         message = upd.effective_message
         thread = thread_of(message) if isinstance(message, Message) else 0
         try:
-            await with_retry(partial(context.bot.send_message, chat.id, self.engine.catalog.text("error"),
-                                     message_thread_id=thread or None), what="sendMessage", attempts=2)
+            await with_retry(
+                partial(
+                    context.bot.send_message,
+                    chat.id,
+                    self.engine.catalog.text("error"),
+                    message_thread_id=thread or None,
+                ),
+                what="sendMessage",
+                attempts=2,
+            )
         except (TelegramError, Blocked) as exc:
             log.warning("could not apologise in chat %s: %s", chat.id, exc.__class__.__name__)
 
     # ------------------------------------------------------------ the turn
 
-    async def _turn(self, update: Update, bot: Bot, inbound: Inbound, event: Event, *,
-                    text: str | None = None, query: CallbackQuery | None = None) -> None:
+    async def _turn(
+        self,
+        update: Update,
+        bot: Bot,
+        inbound: Inbound,
+        event: Event,
+        *,
+        text: str | None = None,
+        query: CallbackQuery | None = None,
+    ) -> None:
         now = await self._admit(update, inbound, bot, query=query)
         if now is None:
             return
@@ -206,8 +255,16 @@ class Handlers:
         if reply.forget:
             self.store.forget_user(inbound.user_id)
         else:
-            self.store.record(inbound.key, session, now=now, user_id=inbound.user_id, chat_id=inbound.chat_id,
-                              text=text, match=reply.match, outcomes=reply.outcomes)
+            self.store.record(
+                inbound.key,
+                session,
+                now=now,
+                user_id=inbound.user_id,
+                chat_id=inbound.chat_id,
+                text=text,
+                match=reply.match,
+                outcomes=reply.outcomes,
+            )
         self._count(reply)
         if text is not None and len(text) > MAX_INPUT:
             reply = replace(reply, messages=(self.engine.catalog.text("too_long"), *reply.messages))
@@ -215,8 +272,9 @@ class Handlers:
             await self._answer_button(bot, query, reply)
         await self._send_all(bot, inbound, reply)
 
-    async def _admit(self, update: Update, inbound: Inbound, bot: Bot, *,
-                     query: CallbackQuery | None = None) -> float | None:
+    async def _admit(
+        self, update: Update, inbound: Inbound, bot: Bot, *, query: CallbackQuery | None = None
+    ) -> float | None:
         """The time of a turn to handle; None for a repeated update or a flood (the latter told once)."""
         now = self.clock()
         verdict = self.flood.check(inbound.user_id, now)
@@ -230,7 +288,16 @@ class Handlers:
         if not self.store.first_time(update.update_id, now):
             if query is not None:
                 await with_retry(query.answer, what="answerCallbackQuery")
+            if update.update_id not in self._handled_here:
+                # An earlier process recorded this turn and may have died before answering: show where
+                # the conversation stands, so the person is never left without the pending question.
+                self._handled_here[update.update_id] = None
+                _, reply = self.engine.present(self.store.load(inbound.key))
+                await self._send_all(bot, inbound, reply)
             return None
+        self._handled_here[update.update_id] = None
+        if len(self._handled_here) > HANDLED_MEMORY:
+            self._handled_here.popitem(last=False)
         if inbound.private and self.store.is_blocked(inbound.user_id):
             self.store.set_blocked(inbound.user_id, False, now)  # they wrote again, so they unblocked us
         return now
@@ -250,20 +317,32 @@ class Handlers:
         if reply.chosen is None or not isinstance(message, Message) or not message.text:
             return
         try:
-            await with_retry(partial(bot.edit_message_text, mark_answered(message.text, reply.chosen),
-                                     message.chat.id, message.message_id), what="editMessageText")
+            await with_retry(
+                partial(
+                    bot.edit_message_text,
+                    mark_answered(message.text, reply.chosen),
+                    message.chat.id,
+                    message.message_id,
+                ),
+                what="editMessageText",
+            )
         except BadRequest as exc:  # e.g. the message is too old to edit: the answer itself still goes out
             log.info("could not mark question %s answered: %s", message.message_id, exc.message)
         except Blocked:
             pass  # the send below reports it
 
     async def _send_all(self, bot: Bot, inbound: Inbound, reply: Reply) -> None:
-        reply_to = (ReplyParameters(inbound.reply_to, allow_sending_without_reply=True)
-                    if inbound.reply_to else None)
+        reply_to = ReplyParameters(inbound.reply_to, allow_sending_without_reply=True) if inbound.reply_to else None
         try:
             for out in render_reply(reply):
-                send = partial(bot.send_message, inbound.chat_id, out.text, reply_markup=out.keyboard,
-                               message_thread_id=inbound.thread_id or None, reply_parameters=reply_to)
+                send = partial(
+                    bot.send_message,
+                    inbound.chat_id,
+                    out.text,
+                    reply_markup=out.keyboard,
+                    message_thread_id=inbound.thread_id or None,
+                    reply_parameters=reply_to,
+                )
                 await with_retry(send, what="sendMessage")
                 self.metrics.replies.inc()
         except Blocked:
@@ -295,8 +374,9 @@ class Handlers:
         if username:
             text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
         replied = message.reply_to_message
-        to_us = bool(replied and replied.from_user and replied.from_user.id == bot.id
-                     and not replied.forum_topic_created)
+        to_us = bool(
+            replied and replied.from_user and replied.from_user.id == bot.id and not replied.forum_topic_created
+        )
         if mentioned or to_us or self.store.group_auto_answer(message.chat.id):
             return " ".join(text.split())
         return None
@@ -314,6 +394,7 @@ class Handlers:
             return True  # an anonymous admin posting as the group
         if message.from_user is None:
             return False
-        member = await with_retry(partial(bot.get_chat_member, message.chat.id, message.from_user.id),
-                                  what="getChatMember")
+        member = await with_retry(
+            partial(bot.get_chat_member, message.chat.id, message.from_user.id), what="getChatMember"
+        )
         return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)

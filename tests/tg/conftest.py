@@ -1,0 +1,124 @@
+"""Fixtures for the Telegram adapter tests: a fake Bot API server and the real Application running against it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import DEFAULT_INTENTS, Secret, Settings
+from bot.engine.content import load_catalog
+from bot.engine.machine import Engine
+from bot.engine.model import Catalog
+from bot.storage import Store
+from bot.tg.app import ALLOWED_UPDATES, App, build_application
+from tests.tg.fake_bot_api import FakeBotApi
+
+TOKEN = "123:abc"
+
+# PTB 22 warns inside its own RetryAfter constructor unless this opt-in to v23's timedelta is set; with
+# warnings as errors that would turn every 429 into a crash in tests.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry backoff in milliseconds instead of seconds: same behaviour, faster tests."""
+    monkeypatch.setattr("bot.tg.delivery.FIRST_DELAY", 0.02)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_INTENTS)
+
+
+_ENGINES: dict[int, Engine] = {}
+
+
+def shared_engine(catalog: Catalog) -> Engine:
+    """One engine per catalog for the whole run: building its matcher takes half a second."""
+    if id(catalog) not in _ENGINES:
+        _ENGINES[id(catalog)] = Engine(catalog, ttl_seconds=24 * 3600)
+    return _ENGINES[id(catalog)]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    server = FakeBotApi(TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bot.sqlite3"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def settings_for(fake: FakeBotApi, db_path: Path, token: str = TOKEN, **changes: Any) -> Settings:
+    return Settings(token=Secret(token), api_url=fake.api_url, db_path=db_path, **changes)
+
+
+async def start_app(app: App) -> None:
+    """What run_polling does before it idles (initialize, post_init, polling, start)."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    await app.start()
+
+
+async def stop_app(app: App) -> None:
+    """What run_polling does after a stop signal."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def running_bot(
+    fake: FakeBotApi,
+    db_path: Path,
+    catalog: Catalog,
+    *,
+    token: str = TOKEN,
+    settings: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> AsyncIterator[App]:
+    store = Store.open(db_path)
+    kwargs.setdefault("engine", shared_engine(catalog))
+    app = build_application(settings_for(fake, db_path, token, **(settings or {})), catalog, store, **kwargs)
+    await start_app(app)
+    try:
+        yield app
+    finally:
+        await stop_app(app)
+
+
+BotFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def bot(fake: FakeBotApi, db_path: Path, catalog: Catalog) -> BotFactory:
+    """`async with bot(): ...` runs the application against the fake server on the test's database."""
+
+    def factory(**kwargs: Any) -> Any:
+        return running_bot(fake, db_path, catalog, **kwargs)
+
+    return factory

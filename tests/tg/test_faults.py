@@ -1,0 +1,74 @@
+"""Faults between the bot and Telegram: nothing lost, nothing sent twice, the bot keeps running."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.engine.machine import Engine
+from bot.engine.model import Catalog
+from tests.tg.conftest import BotFactory
+from tests.tg.fake_bot_api import FakeBotApi
+
+MENU = "What kind of backup problem is it?"
+ICLOUD_MENU = "What's going on with the iCloud backup?"
+
+
+async def _walk(fake: FakeBotApi, user_id: int, catalog: Catalog) -> list[str]:
+    """/start, then press the first menu button; returns every text sent."""
+    fake.send_text(user_id, "/start")
+    await fake.wait_sent(user_id, 2, timeout=15)
+    fake.press_label(user_id, user_id, "iCloud (on the phone, no cable)")
+    return await fake.wait_sent(user_id, 3, timeout=15)
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "drop"])
+async def test_send_faults_are_retried_exactly_once(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, kind: str
+) -> None:
+    # A 429 (waited out for retry_after), two 500s or two dropped connections on sendMessage, plus a fault
+    # on the edit and the callback answer: every reply arrives, none twice.
+    fake.fail("sendMessage", kind, times=1 if kind == "429" else 2)
+    fake.fail("editMessageText", kind)
+    fake.fail("answerCallbackQuery", kind)
+    async with bot():
+        texts = await _walk(fake, 21, catalog)
+        await fake.wait_for(lambda: len(fake.calls("editMessageText")) == 1)
+        await asyncio.sleep(0.2)
+    assert texts == [catalog.text("greeting"), MENU, ICLOUD_MENU]
+    assert len(fake.calls("sendMessage", ok_only=False)) == 3 + (1 if kind == "429" else 2)
+    assert len(fake.calls("answerCallbackQuery")) == 1
+    assert fake.bot_messages(21)[1]["text"].endswith("» iCloud (on the phone, no cable)")
+
+
+async def test_polling_survives_get_updates_faults(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # getUpdates answering 500 or dropping: PTB's updater retries; each update is handled once.
+    async with bot():
+        fake.fail("getUpdates", "500")
+        fake.fail("getUpdates", "drop")
+        texts = await _walk(fake, 22, catalog)
+        await asyncio.sleep(0.2)
+    assert texts == [catalog.text("greeting"), MENU, ICLOUD_MENU]
+
+
+async def test_error_in_a_handler_is_apologised_and_the_bot_goes_on(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unexpected exception: logged, the person gets a short apology, the next message works.
+    real = Engine.respond
+    calls = {"n": 0}
+
+    def flaky(self: Engine, *args: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("boom")
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "respond", flaky)
+    async with bot():
+        fake.send_text(23, "/start")
+        await fake.wait_sent(23, 1)
+        fake.send_text(23, "/start")
+        texts = await fake.wait_sent(23, 3)
+    assert texts == [catalog.text("error"), catalog.text("greeting"), MENU]

@@ -1,0 +1,94 @@
+"""Groups and forum topics: answer only when addressed, keep members' conversations apart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.engine.model import Catalog
+from tests.tg.conftest import BotFactory
+from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
+
+GROUP = -1001
+MENU = "What kind of backup problem is it?"
+
+
+async def test_unaddressed_messages_are_ignored(fake: FakeBotApi, bot: BotFactory) -> None:
+    # Members talking among themselves (text, photos, other bots' commands) get no answer.
+    async with bot():
+        fake.send_text(11, "my backup fails, any idea?", chat_id=GROUP)
+        fake.send_media(11, "photo", chat_id=GROUP)
+        fake.send_text(11, "/start@some_other_bot", chat_id=GROUP)
+        fake.send_text(11, "/weather", chat_id=GROUP)
+        await asyncio.sleep(0.5)
+    assert fake.sent(GROUP) == []
+
+
+async def test_mention_is_answered_in_its_topic_as_a_reply(fake: FakeBotApi, bot: BotFactory) -> None:
+    # An @mention in a forum topic: the mention is stripped, the answer goes to the same topic and
+    # replies to the member's message.
+    fake.make_forum(GROUP)
+    async with bot():
+        update = fake.send_text(
+            11, f"@{BOT_USERNAME} icloud backup fails, storage is full", chat_id=GROUP, thread_id=77
+        )
+        await fake.wait_for(lambda: len(fake.sent(GROUP)) >= 2)
+    params = fake.sent(GROUP)
+    assert all(p["message_thread_id"] == 77 for p in params)
+    assert all(p["reply_parameters"]["message_id"] == update["message"]["message_id"] for p in params)
+
+
+async def test_reply_to_the_bot_and_commands_are_answered(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # /help@botname and a reply to one of the bot's messages count as addressed.
+    async with bot():
+        fake.send_text(12, f"/help@{BOT_USERNAME}", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 1)
+        ours = fake.bot_messages(GROUP)[0]
+        fake.send_text(12, "my icloud backup is full", chat_id=GROUP, reply_to=ours["message_id"])
+        await fake.wait_for(lambda: len(fake.sent(GROUP)) >= 3)
+    assert fake.sent(GROUP)[0]["text"] == catalog.text("help")
+    assert fake.sent(GROUP)[1]["reply_parameters"]["message_id"] != ours["message_id"]  # answers the member
+
+
+async def test_another_members_press_is_rejected(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # Only the member who started a conversation can press its buttons; others get an alert, nothing changes.
+    async with bot():
+        fake.send_text(13, f"/start@{BOT_USERNAME}", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 2)
+        menu = fake.bot_messages(GROUP)[-1]
+        fake.press(14, menu, "1:0")
+        await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) == 1)
+        await asyncio.sleep(0.2)
+        alert = fake.calls("answerCallbackQuery")[0].params
+        assert alert["text"] == catalog.text("not_your_buttons")
+        assert alert["show_alert"] is True
+        assert len(fake.sent(GROUP)) == 2 and "reply_markup" in fake.bot_messages(GROUP)[-1]
+        fake.press(13, menu, "1:0")
+        texts = await fake.wait_sent(GROUP, 3)
+    assert texts[-1] == "What's going on with the iCloud backup?"
+
+
+async def test_two_members_conversations_are_kept_apart(fake: FakeBotApi, bot: BotFactory) -> None:
+    # Two members in one group: each conversation keeps its own state.
+    async with bot():
+        fake.send_text(15, f"/start@{BOT_USERNAME}", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 2)
+        fake.send_text(16, f"@{BOT_USERNAME} my mac doesn't see the iphone", chat_id=GROUP)
+        await fake.wait_for(lambda: "reply_markup" in fake.sent(GROUP)[-1] and len(fake.sent(GROUP)) > 2)
+        count = len(fake.sent(GROUP))
+        fake.send_text(15, f"@{BOT_USERNAME} 1", chat_id=GROUP)  # member 15 answers the menu by number
+        texts = await fake.wait_sent(GROUP, count + 1)
+    assert texts[-1] == "What's going on with the iCloud backup?"
+
+
+async def test_admins_switch_auto_answer(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # /autoanswer on needs an admin; once on, every message in the group is answered.
+    fake.make_admin(GROUP, 17)
+    async with bot():
+        fake.send_text(18, "/autoanswer on", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 1)
+        fake.send_text(17, "/autoanswer on", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 2)
+        fake.send_text(18, "icloud backup fails, storage full", chat_id=GROUP)
+        texts = await fake.wait_sent(GROUP, 3)
+    assert texts[:2] == [catalog.text("admins_only"), catalog.text("autoanswer_on")]
+    assert len(texts) >= 3  # the plain message was answered
