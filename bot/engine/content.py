@@ -84,6 +84,18 @@ TEXT_KEYS = frozenset(
         "autoanswer_off",
         "admins_only",
         "commands",
+        "handoff_closed",
+        "relay_from_operator",
+        "relay_from_team",
+        "ticket_header",
+        "ticket_closed",
+        "ticket_reply_hint",
+        "ticket_forwarded",
+        "operators_only",
+        "private_continue_note",
+        "private_continue_button",
+        "private_continued",
+        "stats_header",
     ]
 )
 CAUSE_KEYS = frozenset(

@@ -204,6 +204,17 @@ class Engine:
             return Session(seq=session.seq)
         if name in ("human", "support", "operator"):
             return self._human(session, out)
+        if name == "handoff_closed":  # sent by the adapter when the support team closes the case
+            out.outcomes.append(Outcome("handoff", session.intent, None, "closed"))
+            out.say(text("handoff_closed"))
+            return self._ask(
+                session,
+                "feedback",
+                None,
+                text("feedback_question"),
+                [("helpful", text("opt_helpful")), ("not_helpful", text("opt_not_helpful"))],
+                out,
+            )
         out.say(text("help"))
         return self._repeat(session, out, quiet_when_idle=True)
 
