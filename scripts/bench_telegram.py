@@ -2,12 +2,13 @@
 
 1. 50 people talk at once through the fake Bot API (tests/tg/fake_bot_api.py) to the real Application:
    updates/s and reply latency p50/p99 (from the update being available to the turn's last message).
-   Telegram's own send limit (~30 messages/s) is lifted here, or it alone would be measured; the fake
-   server runs in the same process, so its cost is included (a conservative figure).
+   The bot runs in its own process pinned to one CPU core, as in production; the fake Bot API and the
+   people driving it run in this process on another core (with --same-process, everything shares one
+   core: a conservative figure that also counts the fake server's HTTP work). Telegram's own send limit
+   (~30 messages/s) is lifted, or it alone would be measured.
 2. RSS before and after Store.record of 100k conversations.
 
-Run: .venv/bin/python scripts/bench_telegram.py [--turns 20] [--sessions 100000]
-Pinned to one CPU core when the OS allows it.
+Run: .venv/bin/python scripts/bench_telegram.py [--turns 30] [--sessions 100000] [--same-process]
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,7 +43,7 @@ from tests.tg.fake_bot_api import Call, FakeBotApi  # noqa: E402
 PEOPLE = 50
 # One round of a conversation: (what the person does, messages the bot sends back)
 ROUND = [
-    ("text", "/start", 2),
+    ("text", "/start", 1),
     ("press", "iCloud (on the phone, no cable)", 1),
     ("press", "Not enough iCloud storage", 1),
 ]
@@ -52,8 +56,38 @@ def rss_mb() -> float:
     return float("nan")
 
 
-async def conversations(turns: int) -> None:
-    catalog = load_catalog(DEFAULT_INTENTS)
+def bench_application(api_url: str, db: Path) -> tuple[Any, Settings]:
+    settings = Settings(token=Secret("123:bench"), api_url=api_url, db_path=db)
+    app = build_application(
+        settings,
+        load_catalog(DEFAULT_INTENTS),
+        Store.open(db),
+        rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
+        flood=FloodGate(limit=10**9),
+    )
+    return app, settings
+
+
+def serve(api_url: str, db: str, core: int) -> None:
+    """Child process: the bot alone on one core, polling the fake Bot API until SIGTERM."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+    app, _ = bench_application(api_url, Path(db))
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        cProfile.runctx(
+            "app.run_polling(poll_interval=0.0, timeout=10, stop_signals=(signal.SIGTERM, signal.SIGINT))",
+            globals(),
+            {"app": app},
+            profile,
+        )
+        return
+    app.run_polling(poll_interval=0.0, timeout=10, stop_signals=(signal.SIGTERM, signal.SIGINT))
+
+
+async def conversations(turns: int, same_process: bool) -> None:
     fake = FakeBotApi("123:bench").start()
     loop = asyncio.get_running_loop()
     waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}
@@ -73,17 +107,24 @@ async def conversations(turns: int) -> None:
         loop.call_soon_threadsafe(bump)
 
     fake.on_call = on_call
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
-        settings = Settings(token=Secret(fake.token), api_url=fake.api_url, db_path=db)
-        app = build_application(
-            settings,
-            catalog,
-            Store.open(db),
-            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
-            flood=FloodGate(limit=10**9),
-        )
-        await start_app(app)
+        child = None
+        if same_process or len(cores) < 2:
+            if hasattr(os, "sched_setaffinity"):
+                os.sched_setaffinity(0, {cores[0]})
+            app, _ = bench_application(fake.api_url, db)
+            await start_app(app)
+            mode = "bot, fake Bot API and driver share one core"
+        else:
+            os.sched_setaffinity(0, {cores[1]})
+            env = {**os.environ, "PTB_TIMEDELTA": "1"}
+            child = subprocess.Popen(
+                [sys.executable, __file__, "--serve", fake.api_url, str(db), str(cores[0])], env=env, cwd=ROOT
+            )
+            await wait_until_polling(fake)
+            mode = f"bot alone on core {cores[0]}; fake Bot API and driver on core {cores[1]}"
         latencies: list[float] = []
 
         async def person(user_id: int) -> None:
@@ -102,8 +143,18 @@ async def conversations(turns: int) -> None:
         began = time.perf_counter()
         await asyncio.gather(*(person(10_000 + i) for i in range(PEOPLE)))
         elapsed = time.perf_counter() - began
-        await stop_app(app)
+        if child is None:
+            await stop_app(app)
+        else:
+            ticks = os.sysconf("SC_CLK_TCK")
+            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            bot_cpu = (int(fields[11]) + int(fields[12])) / ticks
+            child.send_signal(signal.SIGTERM)
+            child.wait(timeout=30)
+            mode += f"; bot process CPU {bot_cpu:.1f} s (includes start-up)"
     fake.stop()
+    print(f"mode: {mode}")
+    print(f"  this process CPU {time.process_time():.1f} s")
     latencies.sort()
     n = len(latencies)
     print(f"conversations: {PEOPLE} people x {turns} turns = {n} updates in {elapsed:.2f} s")
@@ -112,6 +163,15 @@ async def conversations(turns: int) -> None:
         f"  reply latency: p50 {statistics.median(latencies) * 1000:.1f} ms, "
         f"p99 {latencies[min(n - 1, int(n * 0.99))] * 1000:.1f} ms"
     )
+
+
+async def wait_until_polling(fake: FakeBotApi) -> None:
+    """The child is ready once it has asked for updates."""
+    for _ in range(600):
+        if any(c.method == "getUpdates" for c in fake.calls()):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the bot process did not start polling")
 
 
 def stored_sessions(count: int) -> None:
@@ -143,11 +203,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=30, help="turns per person")
     parser.add_argument("--sessions", type=int, default=100_000, help="conversations to store")
+    parser.add_argument("--same-process", action="store_true", help="run the bot in this process, one core")
+    parser.add_argument("--serve", nargs=3, metavar=("API_URL", "DB", "CORE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-        print("pinned to one CPU core")
-    asyncio.run(conversations(args.turns))
+    if args.serve:
+        serve(args.serve[0], args.serve[1], int(args.serve[2]))
+        return
+    asyncio.run(conversations(args.turns, args.same_process))
     stored_sessions(args.sessions)
 
 

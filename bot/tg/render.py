@@ -48,8 +48,12 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
 
 
 def render_reply(reply: Reply) -> list[Outgoing]:
-    """One Outgoing per message piece; the keyboard goes on the very last one."""
-    texts = [piece for message in reply.messages for piece in split_text(message) if piece.strip()]
+    """The reply's messages joined into as few Telegram messages as fit (usually one); keyboard on the last.
+
+    One message per reply reads better than a burst, and Telegram allows about one message a second per chat.
+    """
+    joined = "\n\n".join(m for m in reply.messages if m.strip())
+    texts = [piece for piece in split_text(joined) if piece.strip()]
     if not texts:
         return []
     markup = keyboard(reply.buttons)

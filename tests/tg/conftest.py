@@ -20,6 +20,14 @@ from bot.tg.app import ALLOWED_UPDATES, App, build_application
 from tests.tg.fake_bot_api import FakeBotApi
 
 TOKEN = "123:abc"
+MENU = "What kind of backup problem is it?"
+ICLOUD_MENU = "What's going on with the iCloud backup?"
+
+
+def joined(*messages: str) -> str:
+    """One Telegram message holding a reply's engine messages, as bot/tg/render.py joins them."""
+    return "\n\n".join(messages)
+
 
 # PTB 22 warns inside its own RetryAfter constructor unless this opt-in to v23's timedelta is set; with
 # warnings as errors that would turn every 429 into a crash in tests.

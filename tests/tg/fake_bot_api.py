@@ -325,6 +325,14 @@ class FakeBotApi:
         await self.wait_for(lambda: len(self.sent(chat_id)) >= count, timeout, f"{count} messages in chat {chat_id}")
         return [p["text"] for p in self.sent(chat_id)]
 
+    async def wait_sent_exactly(self, chat_id: int, count: int, timeout: float = 10.0, quiet: float = 0.2) -> list[str]:
+        """Like wait_sent, then check that nothing more arrives for `quiet` seconds: exactly `count` were sent."""
+        await self.wait_sent(chat_id, count, timeout)
+        await asyncio.sleep(quiet)
+        texts = [p["text"] for p in self.sent(chat_id)]
+        assert len(texts) == count, f"expected {count} messages in chat {chat_id}, got {len(texts)}: {texts}"
+        return texts
+
     # ------------------------------------------------------------ the API
 
     def _api(self, method: str, params: Json) -> Json | list[Any] | bool:
@@ -478,6 +486,7 @@ class FakeBotApi:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 refuses connections when 50 chats talk at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (a killed bot, a cancelled long poll) is normal here."""

@@ -8,19 +8,16 @@ import pytest
 
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog
-from tests.tg.conftest import BotFactory
+from tests.tg.conftest import ICLOUD_MENU, MENU, BotFactory, joined
 from tests.tg.fake_bot_api import FakeBotApi
-
-MENU = "What kind of backup problem is it?"
-ICLOUD_MENU = "What's going on with the iCloud backup?"
 
 
 async def _walk(fake: FakeBotApi, user_id: int, catalog: Catalog) -> list[str]:
-    """/start, then press the first menu button; returns every text sent."""
+    """/start, then press the first menu button (one message each); returns every text sent."""
     fake.send_text(user_id, "/start")
-    await fake.wait_sent(user_id, 2, timeout=15)
+    await fake.wait_sent(user_id, 1, timeout=15)
     fake.press_label(user_id, user_id, "iCloud (on the phone, no cable)")
-    return await fake.wait_sent(user_id, 3, timeout=15)
+    return await fake.wait_sent(user_id, 2, timeout=15)
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "drop"])
@@ -36,10 +33,13 @@ async def test_send_faults_are_retried_exactly_once(
         texts = await _walk(fake, 21, catalog)
         await fake.wait_for(lambda: len(fake.calls("editMessageText")) == 1)
         await asyncio.sleep(0.2)
-    assert texts == [catalog.text("greeting"), MENU, ICLOUD_MENU]
-    assert len(fake.calls("sendMessage", ok_only=False)) == 3 + (1 if kind == "429" else 2)
+    assert texts == [joined(catalog.text("greeting"), MENU), ICLOUD_MENU]
+    assert len(fake.sent(21)) == 2  # nothing sent twice
+    assert len(fake.calls("sendMessage", ok_only=False)) == 2 + (1 if kind == "429" else 2)
     assert len(fake.calls("answerCallbackQuery")) == 1
-    assert fake.bot_messages(21)[1]["text"].endswith("» iCloud (on the phone, no cable)")
+    assert fake.bot_messages(21)[0]["text"] == joined(
+        catalog.text("greeting"), MENU, "» iCloud (on the phone, no cable)"
+    )
 
 
 async def test_polling_survives_get_updates_faults(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
@@ -49,7 +49,8 @@ async def test_polling_survives_get_updates_faults(fake: FakeBotApi, bot: BotFac
         fake.fail("getUpdates", "drop")
         texts = await _walk(fake, 22, catalog)
         await asyncio.sleep(0.2)
-    assert texts == [catalog.text("greeting"), MENU, ICLOUD_MENU]
+    assert texts == [joined(catalog.text("greeting"), MENU), ICLOUD_MENU]
+    assert len(fake.sent(22)) == 2
 
 
 async def test_error_in_a_handler_is_apologised_and_the_bot_goes_on(
@@ -70,5 +71,5 @@ async def test_error_in_a_handler_is_apologised_and_the_bot_goes_on(
         fake.send_text(23, "/start")
         await fake.wait_sent(23, 1)
         fake.send_text(23, "/start")
-        texts = await fake.wait_sent(23, 3)
-    assert texts == [catalog.text("error"), catalog.text("greeting"), MENU]
+        texts = await fake.wait_sent_exactly(23, 2)
+    assert texts == [catalog.text("error"), joined(catalog.text("greeting"), MENU)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.engine.model import Catalog
-from tests.tg.conftest import BotFactory
+from tests.tg.conftest import ICLOUD_MENU, MENU, BotFactory, joined
 from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
 
 GROUP = -1001
-MENU = "What kind of backup problem is it?"
+FULL = "Got it: iCloud storage is full."
 
 
 async def test_unaddressed_messages_are_ignored(fake: FakeBotApi, bot: BotFactory) -> None:
@@ -24,17 +24,19 @@ async def test_unaddressed_messages_are_ignored(fake: FakeBotApi, bot: BotFactor
 
 
 async def test_mention_is_answered_in_its_topic_as_a_reply(fake: FakeBotApi, bot: BotFactory) -> None:
-    # An @mention in a forum topic: the mention is stripped, the answer goes to the same topic and
-    # replies to the member's message.
+    # An @mention in a forum topic: the mention is stripped, the answer (one message, with its question's
+    # buttons) goes to the same topic and replies to the member's message.
     fake.make_forum(GROUP)
     async with bot():
         update = fake.send_text(
             11, f"@{BOT_USERNAME} icloud backup fails, storage is full", chat_id=GROUP, thread_id=77
         )
-        await fake.wait_for(lambda: len(fake.sent(GROUP)) >= 2)
-    params = fake.sent(GROUP)
-    assert all(p["message_thread_id"] == 77 for p in params)
-    assert all(p["reply_parameters"]["message_id"] == update["message"]["message_id"] for p in params)
+        texts = await fake.wait_sent_exactly(GROUP, 1)
+    assert texts[0].startswith(joined(FULL, "Which iOS version"))
+    (params,) = fake.sent(GROUP)
+    assert params["message_thread_id"] == 77
+    assert params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+    assert "reply_markup" in params
 
 
 async def test_reply_to_the_bot_and_commands_are_answered(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
@@ -44,8 +46,9 @@ async def test_reply_to_the_bot_and_commands_are_answered(fake: FakeBotApi, bot:
         await fake.wait_sent(GROUP, 1)
         ours = fake.bot_messages(GROUP)[0]
         fake.send_text(12, "my icloud backup is full", chat_id=GROUP, reply_to=ours["message_id"])
-        await fake.wait_for(lambda: len(fake.sent(GROUP)) >= 3)
-    assert fake.sent(GROUP)[0]["text"] == catalog.text("help")
+        texts = await fake.wait_sent_exactly(GROUP, 2)
+    assert texts[0] == catalog.text("help")
+    assert texts[1].startswith(joined(FULL, "Which iOS version"))
     assert fake.sent(GROUP)[1]["reply_parameters"]["message_id"] != ours["message_id"]  # answers the member
 
 
@@ -53,31 +56,34 @@ async def test_another_members_press_is_rejected(fake: FakeBotApi, bot: BotFacto
     # Only the member who started a conversation can press its buttons; others get an alert, nothing changes.
     async with bot():
         fake.send_text(13, f"/start@{BOT_USERNAME}", chat_id=GROUP)
-        await fake.wait_sent(GROUP, 2)
-        menu = fake.bot_messages(GROUP)[-1]
+        await fake.wait_sent(GROUP, 1)
+        (menu,) = fake.bot_messages(GROUP)
+        assert menu["text"] == joined(catalog.text("greeting"), MENU)
         fake.press(14, menu, "1:0")
         await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) == 1)
         await asyncio.sleep(0.2)
         alert = fake.calls("answerCallbackQuery")[0].params
         assert alert["text"] == catalog.text("not_your_buttons")
         assert alert["show_alert"] is True
-        assert len(fake.sent(GROUP)) == 2 and "reply_markup" in fake.bot_messages(GROUP)[-1]
+        assert len(fake.sent(GROUP)) == 1 and "reply_markup" in fake.bot_messages(GROUP)[-1]
         fake.press(13, menu, "1:0")
-        texts = await fake.wait_sent(GROUP, 3)
-    assert texts[-1] == "What's going on with the iCloud backup?"
+        texts = await fake.wait_sent_exactly(GROUP, 2)
+    assert texts[-1] == ICLOUD_MENU
 
 
-async def test_two_members_conversations_are_kept_apart(fake: FakeBotApi, bot: BotFactory) -> None:
+async def test_two_members_conversations_are_kept_apart(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
     # Two members in one group: each conversation keeps its own state.
     async with bot():
         fake.send_text(15, f"/start@{BOT_USERNAME}", chat_id=GROUP)
-        await fake.wait_sent(GROUP, 2)
+        await fake.wait_sent(GROUP, 1)
         fake.send_text(16, f"@{BOT_USERNAME} my mac doesn't see the iphone", chat_id=GROUP)
-        await fake.wait_for(lambda: "reply_markup" in fake.sent(GROUP)[-1] and len(fake.sent(GROUP)) > 2)
-        count = len(fake.sent(GROUP))
+        await fake.wait_sent(GROUP, 2)
         fake.send_text(15, f"@{BOT_USERNAME} 1", chat_id=GROUP)  # member 15 answers the menu by number
-        texts = await fake.wait_sent(GROUP, count + 1)
-    assert texts[-1] == "What's going on with the iCloud backup?"
+        texts = await fake.wait_sent_exactly(GROUP, 3)
+    assert texts[0] == joined(catalog.text("greeting"), MENU)
+    assert texts[1].startswith(joined("Got it: Computer doesn't see the iPhone.", "Which computer"))
+    assert texts[2] == ICLOUD_MENU
+    assert all("reply_markup" in p for p in fake.sent(GROUP))
 
 
 async def test_admins_switch_auto_answer(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
@@ -89,6 +95,6 @@ async def test_admins_switch_auto_answer(fake: FakeBotApi, bot: BotFactory, cata
         fake.send_text(17, "/autoanswer on", chat_id=GROUP)
         await fake.wait_sent(GROUP, 2)
         fake.send_text(18, "icloud backup fails, storage full", chat_id=GROUP)
-        texts = await fake.wait_sent(GROUP, 3)
+        texts = await fake.wait_sent_exactly(GROUP, 3)
     assert texts[:2] == [catalog.text("admins_only"), catalog.text("autoanswer_on")]
-    assert len(texts) >= 3  # the plain message was answered
+    assert texts[2].startswith(joined(FULL, "Which iOS version"))  # the plain message was answered

@@ -7,21 +7,19 @@ import contextlib
 
 from bot.engine.model import Catalog
 from bot.storage import Store
-from tests.tg.conftest import BotFactory, running_bot, start_app, stop_app
+from tests.tg.conftest import ICLOUD_MENU, MENU, BotFactory, joined, running_bot, start_app, stop_app
 from tests.tg.fake_bot_api import FakeBotApi
 
-ICLOUD_MENU = "What's going on with the iCloud backup?"
 
-
-async def test_button_from_before_a_restart_works(fake: FakeBotApi, bot: BotFactory) -> None:
+async def test_button_from_before_a_restart_works(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
     # Stop gracefully with the menu on screen; after the restart its button continues the conversation.
     async with bot():
         fake.send_text(31, "/start")
-        await fake.wait_sent(31, 2)
+        await fake.wait_sent(31, 1)
     fake.press_label(31, 31, "iCloud (on the phone, no cable)")
     async with bot():
-        texts = await fake.wait_sent(31, 3)
-    assert texts[-1] == ICLOUD_MENU
+        texts = await fake.wait_sent_exactly(31, 2)
+    assert texts == [joined(catalog.text("greeting"), MENU), ICLOUD_MENU]
 
 
 async def test_abrupt_stop_loses_nothing(fake: FakeBotApi, db_path, catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
@@ -36,13 +34,12 @@ async def test_abrupt_stop_loses_nothing(fake: FakeBotApi, db_path, catalog: Cat
     )
     await start_app(dead)
     fake.send_text(32, "/start")
-    await fake.wait_sent(32, 2)
+    await fake.wait_sent(32, 1)
     fake.kill_token("111:dead")
     fake.press_label(32, 32, "iCloud (on the phone, no cable)")
     fake.send_text(32, "1")  # typed while nobody was listening: handled after the restart, in order
     async with running_bot(fake, db_path, catalog, token="222:alive"):
-        texts = await fake.wait_sent(32, 4)
-        await asyncio.sleep(0.2)
-    assert texts[2:] == [ICLOUD_MENU, "Which one fits best?"]
+        texts = await fake.wait_sent_exactly(32, 3)
+    assert texts == [joined(catalog.text("greeting"), MENU), ICLOUD_MENU, "Which one fits best?"]
     with contextlib.suppress(Exception):
         await asyncio.wait_for(stop_app(dead), 10)

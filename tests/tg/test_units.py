@@ -16,7 +16,7 @@ from bot.tg.app import TokenFilter, configure_logging, file_url
 from bot.tg.conversation import OrderedUpdateProcessor, key_of
 from bot.tg.flood import FloodGate, Verdict
 from bot.tg.handlers import command_descriptions
-from bot.tg.render import MAX_MESSAGE, mark_answered, render_reply, split_text
+from bot.tg.render import MAX_MESSAGE, Outgoing, mark_answered, render_reply, split_text
 from tests.tg.conftest import free_port
 
 
@@ -31,10 +31,28 @@ def test_split_text_keeps_pieces_within_the_limit_and_cuts_at_boundaries() -> No
     assert split_text("short") == ["short"]
 
 
+def test_render_reply_joins_a_replys_messages_into_as_few_as_fit() -> None:
+    buttons = (Button("1:a", "A"), Button("1:b", "B"))
+    # Usually one Telegram message: the engine's messages joined by a blank line, empty ones left out.
+    (one,) = render_reply(Reply(("Hello.", "", "Which one?", "  \n"), buttons))
+    assert one.text == "Hello.\n\nWhich one?"
+    assert one.keyboard is not None
+    assert [[b.callback_data for b in row] for row in one.keyboard.inline_keyboard] == [["1:a"], ["1:b"]]
+    assert render_reply(Reply(("only",))) == [Outgoing("only")]
+    # Over the limit: cut at the blank line between messages, every piece within it, keyboard on the last.
+    first, second, third = " ".join("a" * 1500), " ".join("b" * 1500), "Which one?"
+    outs = render_reply(Reply((first, second, third), buttons))
+    assert [o.text for o in outs] == [first, second + "\n\n" + third]
+    assert all(len(o.text) <= MAX_MESSAGE for o in outs)
+    assert [o.keyboard is None for o in outs] == [True, False]
+    assert render_reply(Reply(("", " ", "\n\n"), buttons)) == []
+
+
 def test_keyboard_goes_on_the_last_piece_one_button_per_row() -> None:
     reply = Reply(("a" * 5000, "question?"), (Button("1:a", "A"), Button("1:b", "B")))
     outs = render_reply(reply)
-    assert [o.keyboard is None for o in outs] == [True, True, False]
+    assert [o.text for o in outs] == ["a" * 4096, "a" * 904 + "\n\nquestion?"]  # no boundary: a hard cut
+    assert [o.keyboard is None for o in outs] == [True, False]
     last = outs[-1].keyboard
     assert last is not None
     assert [[b.callback_data for b in row] for row in last.inline_keyboard] == [["1:a"], ["1:b"]]

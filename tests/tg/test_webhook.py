@@ -10,7 +10,7 @@ import httpx
 from bot.engine.model import Catalog
 from bot.storage import Store
 from bot.tg.app import ALLOWED_UPDATES, build_application
-from tests.tg.conftest import free_port, settings_for, shared_engine, stop_app
+from tests.tg.conftest import MENU, free_port, joined, settings_for, shared_engine, stop_app
 from tests.tg.fake_bot_api import FakeBotApi
 
 SECRET = "s3cret-token_1"
@@ -60,7 +60,7 @@ async def test_secret_token_is_enforced(fake: FakeBotApi, db_path, catalog: Cata
             assert fake.sent(41) == []
             right = await client.post(url, content=body, headers={**headers, "X-Telegram-Bot-Api-Secret-Token": SECRET})
             assert right.status_code == 200
-            texts = await fake.wait_sent(41, 2)
-        assert texts[0] == catalog.text("greeting")
+            texts = await fake.wait_sent_exactly(41, 1)
+        assert texts == [joined(catalog.text("greeting"), MENU)]
     finally:
         await stop_app(app)
