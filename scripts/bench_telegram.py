@@ -35,12 +35,13 @@ from bot.config import DEFAULT_INTENTS, Secret, Settings  # noqa: E402
 from bot.engine.content import load_catalog  # noqa: E402
 from bot.engine.model import Session  # noqa: E402
 from bot.storage import Store  # noqa: E402
-from bot.tg.app import build_application  # noqa: E402
+from bot.tg.app import build_application, use_fast_event_loop  # noqa: E402
 from bot.tg.flood import FloodGate  # noqa: E402
 from tests.tg.conftest import start_app, stop_app  # noqa: E402
 from tests.tg.fake_bot_api import Call, FakeBotApi  # noqa: E402
 
 PEOPLE = 50
+ALL_CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]  # before any pinning
 # One round of a conversation: (what the person does, messages the bot sends back)
 ROUND = [
     ("text", "/start", 1),
@@ -72,6 +73,8 @@ def serve(api_url: str, db: str, core: int) -> None:
     """Child process: the bot alone on one core, polling the fake Bot API until SIGTERM."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {core})
+    if not os.environ.get("BENCH_NO_UVLOOP"):
+        use_fast_event_loop()  # as `python -m bot run` does
     app, _ = bench_application(api_url, Path(db))
     profile = os.environ.get("BENCH_PROFILE")
     if profile:
@@ -87,7 +90,8 @@ def serve(api_url: str, db: str, core: int) -> None:
     app.run_polling(poll_interval=0.0, timeout=10, stop_signals=(signal.SIGTERM, signal.SIGINT))
 
 
-async def conversations(turns: int, same_process: bool) -> None:
+async def conversations(turns: int, same_process: bool) -> tuple[float, float, float]:
+    """One run; returns (updates/s, p50 latency s, p99 latency s)."""
     fake = FakeBotApi("123:bench").start()
     loop = asyncio.get_running_loop()
     waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}
@@ -107,7 +111,7 @@ async def conversations(turns: int, same_process: bool) -> None:
         loop.call_soon_threadsafe(bump)
 
     fake.on_call = on_call
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]
+    cores = ALL_CORES
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
         child = None
@@ -153,16 +157,16 @@ async def conversations(turns: int, same_process: bool) -> None:
             child.wait(timeout=30)
             mode += f"; bot process CPU {bot_cpu:.1f} s (includes start-up)"
     fake.stop()
-    print(f"mode: {mode}")
+    print(f"  mode: {mode}")
     print(f"  this process CPU {time.process_time():.1f} s")
     latencies.sort()
     n = len(latencies)
-    print(f"conversations: {PEOPLE} people x {turns} turns = {n} updates in {elapsed:.2f} s")
-    print(f"  throughput: {n / elapsed:.0f} updates/s")
+    p50, p99 = statistics.median(latencies), latencies[min(n - 1, int(n * 0.99))]
     print(
-        f"  reply latency: p50 {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {latencies[min(n - 1, int(n * 0.99))] * 1000:.1f} ms"
+        f"  run: {PEOPLE} people x {turns} turns = {n} updates in {elapsed:.2f} s: {n / elapsed:.0f} updates/s, "
+        f"reply latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
     )
+    return n / elapsed, p50, p99
 
 
 async def wait_until_polling(fake: FakeBotApi) -> None:
@@ -203,13 +207,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=30, help="turns per person")
     parser.add_argument("--sessions", type=int, default=100_000, help="conversations to store")
+    parser.add_argument("--runs", type=int, default=5, help="repeat the conversation run; report the median")
     parser.add_argument("--same-process", action="store_true", help="run the bot in this process, one core")
     parser.add_argument("--serve", nargs=3, metavar=("API_URL", "DB", "CORE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], args.serve[1], int(args.serve[2]))
         return
-    asyncio.run(conversations(args.turns, args.same_process))
+    runs = [asyncio.run(conversations(args.turns, args.same_process)) for _ in range(args.runs)]
+    rates, p50s, p99s = zip(*runs, strict=True)
+    print(
+        f"median of {args.runs} runs: {statistics.median(rates):.0f} updates/s "
+        f"(range {min(rates):.0f}-{max(rates):.0f}), "
+        f"latency p50 {statistics.median(p50s) * 1000:.0f} ms, p99 {statistics.median(p99s) * 1000:.0f} ms"
+    )
     stored_sessions(args.sessions)
 
 
