@@ -207,14 +207,7 @@ class Engine:
         if name == "handoff_closed":  # sent by the adapter when the support team closes the case
             out.outcomes.append(Outcome("handoff", session.intent, None, "closed"))
             out.say(text("handoff_closed"))
-            return self._ask(
-                session,
-                "feedback",
-                None,
-                text("feedback_question"),
-                [("helpful", text("opt_helpful")), ("not_helpful", text("opt_not_helpful"))],
-                out,
-            )
+            return self._ask(session, "feedback", None, text("feedback_question"), out)
         out.say(text("help"))
         return self._repeat(session, out, quiet_when_idle=True)
 
@@ -427,36 +420,15 @@ class Engine:
         if value == "fixed":
             out.outcomes.append(Outcome("resolved", intent.id, session.step))
             out.say(t("fixed"))
-            return self._ask(
-                session.evolve(tried=tried),
-                "feedback",
-                None,
-                t("feedback_question"),
-                [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))],
-                out,
-            )
+            return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"), out)
         session = session.evolve(step=session.step + 1, tried=tried)
         if session.step < len(self._steps(intent, session)):
             return self._present_step(session, intent, out)
         out.outcomes.append(Outcome("escalated", intent.id, session.step))
         out.say(t("steps_exhausted"), self.catalog.escalations.get(intent.escalation, ""))
         if self.handoff_available:
-            return self._ask(
-                session,
-                "offer_human",
-                None,
-                t("offer_human"),
-                [("human", t("opt_human")), ("done", t("opt_done"))],
-                out,
-            )
-        return self._ask(
-            session,
-            "feedback",
-            None,
-            t("feedback_question"),
-            [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))],
-            out,
-        )
+            return self._ask(session, "offer_human", None, t("offer_human"), out)
+        return self._ask(session, "feedback", None, t("feedback_question"), out)
 
     def _human(self, session: Session, out: _Out) -> Session:
         t = self.catalog.text
@@ -488,9 +460,7 @@ class Engine:
         for slot in intent.needs:
             if slot not in session.slots:
                 question = self.catalog.questions[slot]
-                return self._ask(
-                    session, "slot", slot, question.text, [(o.value, o.label) for o in question.options], out
-                )
+                return self._ask(session, "slot", slot, question.text, out)
         out.say(intent.intro)
         return self._present_step(session, intent, out)
 
@@ -513,14 +483,7 @@ class Engine:
     def _present_step(self, session: Session, intent: Intent, out: _Out) -> Session:
         t = self.catalog.text
         out.say(self.render_step(intent, session))
-        return self._ask(
-            session,
-            "step",
-            None,
-            t("step_question"),
-            [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))],
-            out,
-        )
+        return self._ask(session, "step", None, t("step_question"), out)
 
     # ------------------------------------------------------------ questions
 
@@ -536,42 +499,21 @@ class Engine:
                     if target is not None:
                         return self._start_intent(session, target, "", out)
                     return self._triage(session, option.goto, out, prompt=prompt)
-        return self._ask(
-            session.evolve(intent=None),
-            "triage",
-            node_id,
-            prompt or node.text,
-            [(str(j), o.label) for j, o in enumerate(node.options)],
-            out,
-        )
+        return self._ask(session.evolve(intent=None), "triage", node_id, prompt or node.text, out)
 
     def _disambiguate(
         self, session: Session, candidates: Sequence[str], out: _Out, *, prompt: str | None = None
     ) -> Session:
         unique = tuple(dict.fromkeys(candidates))
-        options = [(c, self.catalog.intents[c].title) for c in unique]
-        options.append(("else", self.catalog.text("something_else")))
         return self._ask(
-            session.evolve(candidates=unique),
-            "disambiguate",
-            None,
-            prompt or self.catalog.text("did_you_mean"),
-            options,
-            out,
+            session.evolve(candidates=unique), "disambiguate", None, prompt or self.catalog.text("did_you_mean"), out
         )
 
-    def _ask(
-        self,
-        session: Session,
-        state: str,
-        node: str | None,
-        question: str,
-        options: Sequence[tuple[str, str]],
-        out: _Out,
-    ) -> Session:
+    def _ask(self, session: Session, state: str, node: str | None, question: str, out: _Out) -> Session:
+        """Put a new question (a new seq: older buttons become stale); its buttons come from `_options`."""
         session = session.evolve(state=state, node=node, seq=session.seq + 1)
         out.say(question)
-        out.buttons = [Button(f"{session.seq}:{value}", label) for value, label in options]
+        out.buttons = [Button(f"{session.seq}:{value}", label) for value, label in self._options(session)]
         return session
 
     def _options(self, session: Session) -> list[tuple[str, str]]:
