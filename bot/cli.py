@@ -288,13 +288,17 @@ def diagram(ctx: click.Context, out_dir: Path) -> None:
 @cli.command()
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None)
 @click.option("--days", type=int, default=30, show_default=True, help="Look back this many days.")
-def stats(db_path: Path | None, days: int) -> None:
-    """Conversations, resolution rates per intent and per step, frequent unmatched messages, handoffs."""
-    from bot.stats import collect_stats, format_stats
+@click.pass_context
+def stats(ctx: click.Context, db_path: Path | None, days: int) -> None:
+    """Conversations and their outcomes, resolution rates per intent and per step, frequent unmatched
+    messages, handoffs: the same report as /stats in the support chat."""
+    from bot.stats import report
 
     settings = _settings()
+    catalog = _catalog(_intents_dir(ctx, settings))
     store = Store.open(db_path or settings.db_path)
-    click.echo(format_stats(collect_stats(store, since=time.time() - days * 86400)))
+    ttl = settings.session_ttl_hours * 3600
+    click.echo(report(catalog.text("stats_header", days=str(days)), store, days=days, now=time.time(), ttl=ttl))
 
 
 @cli.command()

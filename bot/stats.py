@@ -8,29 +8,72 @@ from typing import Any
 
 from bot.storage import Store
 
+# one outcome per conversation, the first that applies
+CONVERSATION_OUTCOMES = ("resolved", "escalated", "abandoned", "out_of_scope", "other")
 
-def collect_stats(store: Store, since: float = 0.0) -> dict[str, Any]:
+
+def _conversation_outcomes(store: Store, since: float, now: float | None, ttl: float | None) -> dict[str, int]:
+    """Each conversation (a key with a turn, an outcome or session activity since `since`) counted once:
+    resolved by the bot; else escalated (steps ran out, or handed to a person); else abandoned (left a problem
+    half way: said so by a later message, or its session idle past the TTL while a question was pending);
+    else out of scope; else other (small talk, or still under way). A conversation left at the menu without
+    a problem counts as abandoned unless it was out of scope."""
+    q = store.query
+    keys: dict[str, set[str]] = {}
+    for key, kind in q("SELECT DISTINCT key, kind FROM outcomes WHERE ts >= ?", [since]):
+        keys.setdefault(key, set()).add(kind)
+    for (key,) in q("SELECT DISTINCT key FROM turns WHERE ts >= ?", [since]):
+        keys.setdefault(key, set())
+    stale_cut = now - ttl if now is not None and ttl is not None else None
+    for key, state, intent, updated in q(
+        "SELECT key, state, intent, updated FROM sessions WHERE updated >= ?", [since]
+    ):
+        kinds = keys.setdefault(key, set())
+        if stale_cut is not None and state not in (None, "idle") and updated < stale_cut:
+            kinds.add("stale_intent" if intent else "stale")
+    counts = dict.fromkeys(CONVERSATION_OUTCOMES, 0)
+    for kinds in keys.values():
+        if "resolved" in kinds:
+            counts["resolved"] += 1
+        elif kinds & {"escalated", "handoff"}:
+            counts["escalated"] += 1
+        elif kinds & {"abandoned", "stale_intent"}:
+            counts["abandoned"] += 1
+        elif "out_of_scope" in kinds:
+            counts["out_of_scope"] += 1
+        elif "stale" in kinds:
+            counts["abandoned"] += 1
+        else:
+            counts["other"] += 1
+    return counts
+
+
+def collect_stats(
+    store: Store, since: float = 0.0, *, now: float | None = None, ttl: float | None = None
+) -> dict[str, Any]:
+    """The figures since `since`. With `now` and `ttl` (seconds), a session idle past the TTL with a question
+    pending counts as abandoned even if the person never came back (the engine only notices on their return).
+    """
     q = store.query
     outcome_counts = dict(q("SELECT kind, COUNT(*) FROM outcomes WHERE ts >= ? GROUP BY kind", [since]))
-    conversations = q("SELECT COUNT(DISTINCT key) FROM turns WHERE ts >= ?", [since])[0][0]
+    per_conversation = _conversation_outcomes(store, since, now, ttl)
+    conversations = sum(per_conversation.values())
     started = dict(
         q(
             "SELECT intent, COUNT(DISTINCT key) FROM outcomes WHERE ts >= ? AND kind = 'step' GROUP BY intent",
             [since],
         )
     )
-    resolved = dict(
-        q(
-            "SELECT intent, COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'resolved' GROUP BY intent",
-            [since],
+
+    def by_intent(kind: str) -> dict[str, int]:
+        return dict(
+            q(
+                "SELECT intent, COUNT(DISTINCT key) FROM outcomes WHERE ts >= ? AND kind = ? GROUP BY intent",
+                [since, kind],
+            )
         )
-    )
-    escalated = dict(
-        q(
-            "SELECT intent, COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'escalated' GROUP BY intent",
-            [since],
-        )
-    )
+
+    resolved, escalated = by_intent("resolved"), by_intent("escalated")
     per_intent = {
         intent: {
             "conversations": n,
@@ -38,24 +81,32 @@ def collect_stats(store: Store, since: float = 0.0) -> dict[str, Any]:
             "escalated": escalated.get(intent, 0),
             "resolution_rate": resolved.get(intent, 0) / n if n else 0.0,
         }
-        for intent, n in sorted(started.items(), key=lambda kv: -kv[1])
+        for intent, n in sorted(started.items(), key=lambda kv: (-kv[1], kv[0]))
     }
+    resolved_at = q(
+        "SELECT step, COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'resolved' AND step IS NOT NULL "
+        "GROUP BY step ORDER BY step",
+        [since],
+    )
     steps = q(
         "SELECT intent, step, SUM(detail = 'fixed'), COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'step' "
         "GROUP BY intent, step ORDER BY intent, step",
         [since],
     )
     unmatched = q(
-        "SELECT text, COUNT(*) AS n FROM turns WHERE ts >= ? AND (category IS NULL OR category = 'none') "
-        "AND intent IS NULL GROUP BY lower(text) ORDER BY n DESC LIMIT 15",
+        "SELECT text, COUNT(*) AS n FROM turns WHERE ts >= ? AND category = 'none' "
+        "AND intent IS NULL GROUP BY lower(text) ORDER BY n DESC, lower(text) LIMIT 15",
         [since],
     )
-    handoffs = dict(q("SELECT status, COUNT(*) FROM handoffs WHERE opened >= ? GROUP BY status", [since]))
+    still_open = q("SELECT COUNT(*) FROM handoffs WHERE status = 'open'")[0][0]
+    closed = q("SELECT COUNT(*) FROM handoffs WHERE status = 'closed' AND closed >= ?", [since])[0][0]
     total_started = sum(started.values())
-    total_resolved = sum(resolved.values())
+    total_resolved = sum(v["resolved"] for v in per_intent.values())
     return {
         "conversations": conversations,
+        "per_conversation": per_conversation,
         "outcomes": outcome_counts,
+        "resolved_at_step": {int(step) + 1: n for step, n in resolved_at},
         "resolution_rate": total_resolved / total_started if total_started else 0.0,
         "per_intent": per_intent,
         "steps": [
@@ -63,16 +114,20 @@ def collect_stats(store: Store, since: float = 0.0) -> dict[str, Any]:
             for i, s, f, n in steps
         ],
         "unmatched": [{"text": t, "count": n} for t, n in unmatched],
-        "handoffs": {"open": handoffs.get("open", 0), "closed": handoffs.get("closed", 0)},
+        "handoffs": {"open": still_open, "closed": closed},
     }
 
 
 def format_stats(stats: dict[str, Any]) -> str:
+    outcomes = stats["per_conversation"]
+    at_step = ", ".join(f"step {step}: {n}" for step, n in stats["resolved_at_step"].items())
     out = [
         f"Conversations: {stats['conversations']}",
-        f"Resolved by the bot: {stats['outcomes'].get('resolved', 0)}  escalated: "
-        f"{stats['outcomes'].get('escalated', 0)}  abandoned: {stats['outcomes'].get('abandoned', 0)}  "
-        f"out of scope: {stats['outcomes'].get('out_of_scope', 0)}",
+        f"Resolved by the bot: {outcomes['resolved']}" + (f" ({at_step})" if at_step else ""),
+        f"Escalated: {outcomes['escalated']}",
+        f"Abandoned: {outcomes['abandoned']}",
+        f"Out of scope: {outcomes['out_of_scope']}",
+        f"Other (small talk, under way): {outcomes['other']}",
         f"Resolution rate (of troubleshooting started): {stats['resolution_rate']:.0%}",
         f"Handoffs: {stats['handoffs']['open']} open, {stats['handoffs']['closed']} closed",
     ]
@@ -92,3 +147,8 @@ def format_stats(stats: dict[str, Any]) -> str:
         out.append("\nMost frequent unmatched messages (add them as phrases?):")
         out.extend(f"  {u['count']:>3} x {u['text'][:80]}" for u in stats["unmatched"])
     return "\n".join(out)
+
+
+def report(header: str, store: Store, *, days: int, now: float, ttl: float) -> str:
+    """The support team's report over the last `days` days, as /stats and `python -m bot stats` show it."""
+    return header + "\n" + format_stats(collect_stats(store, since=now - days * 86400, now=now, ttl=ttl))

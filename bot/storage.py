@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +107,61 @@ def m003_handoffs_and_groups(db: sqlite_utils.Database) -> None:
     db.table("group_settings").create({"chat_id": int, "auto_answer": int}, pk="chat_id")
 
 
+def m004_continue_links(db: sqlite_utils.Database) -> None:
+    """Continue-in-private tokens, and whether a ticket's person was told their messages go to the team."""
+    db.table("continue_links").create(
+        {"token": str, "key": str, "user_id": int, "created": float, "used": float}, pk="token"
+    )
+    db.table("continue_links").create_index(["key"])
+    db.table("continue_links").create_index(["user_id"])
+    db.table("handoffs").add_column("forward_noted", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_create_tables", m001_create_tables),
     ("m002_updates_and_users", m002_updates_and_users),
     ("m003_handoffs_and_groups", m003_handoffs_and_groups),
+    ("m004_continue_links", m004_continue_links),
 ]
+HANDOFF_COLUMNS = (
+    "id, key, user_id, user_chat_id, user_thread_id, operator_chat_id, operator_thread_id, root_message_id, status"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A ticket: one person's case handed to the support team. `id` is the case number operators see."""
+
+    id: int
+    key: str  # the person's conversation
+    user_id: int
+    user_chat_id: int
+    user_thread_id: int
+    operator_chat_id: int
+    operator_thread_id: int  # the forum topic of the case; 0 in a group without topics
+    root_message_id: int  # the summary message: the thread's root
+    status: str  # "open" or "closed"
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+
+def _handoff(row: tuple[Any, ...] | None) -> Handoff | None:
+    if row is None:
+        return None
+    ident, key, user_id, user_chat, user_thread, op_chat, op_thread, root, status = row
+    return Handoff(
+        int(ident),
+        str(key),
+        int(user_id or 0),
+        int(user_chat or 0),
+        int(user_thread or 0),
+        int(op_chat or 0),
+        int(op_thread or 0),
+        int(root or 0),
+        str(status),
+    )
 
 
 class Store:
@@ -227,25 +278,158 @@ class Store:
         """Delete everything stored about a person; returns the number of rows removed."""
         removed = 0
         with self._lock, self._atomic():
-            for table in ("sessions", "turns", "outcomes", "handoffs", "users"):
+            removed += self.db.execute(
+                "DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE user_id = ?)",
+                [user_id],
+            ).rowcount
+            for table in ("sessions", "turns", "outcomes", "handoffs", "continue_links", "users"):
                 removed += self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
         return removed
 
     def forget_key(self, key: str) -> int:
         removed = 0
         with self._lock, self._atomic():
-            for table in ("sessions", "turns", "outcomes", "handoffs"):
+            removed += self.db.execute(
+                "DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE key = ?)", [key]
+            ).rowcount
+            for table in ("sessions", "turns", "outcomes", "handoffs", "continue_links"):
                 removed += self.db.execute(f"DELETE FROM {table} WHERE key = ?", [key]).rowcount
         return removed
 
     def purge(self, older_than: float) -> int:
-        """Retention: delete turns, finished handoffs and seen update ids older than `older_than`."""
+        """Retention: delete turns, outcomes, sessions, closed handoffs, continue links and seen update ids
+        older than `older_than`. Open handoffs stay until the support team closes them."""
         with self._lock, self._atomic():
             removed = self.db.execute("DELETE FROM turns WHERE ts < ?", [older_than]).rowcount
             removed += self.db.execute("DELETE FROM outcomes WHERE ts < ?", [older_than]).rowcount
             removed += self.db.execute("DELETE FROM seen_updates WHERE ts < ?", [older_than]).rowcount
             removed += self.db.execute("DELETE FROM sessions WHERE updated < ?", [older_than]).rowcount
+            removed += self.db.execute("DELETE FROM continue_links WHERE created < ?", [older_than]).rowcount
+            old = "SELECT id FROM handoffs WHERE status = 'closed' AND closed < ?"
+            removed += self.db.execute(
+                f"DELETE FROM handoff_messages WHERE handoff_id IN ({old})", [older_than]
+            ).rowcount
+            removed += self.db.execute(f"DELETE FROM handoffs WHERE id IN ({old})", [older_than]).rowcount
         return removed
+
+    # ------------------------------------------------------------ handoffs (tickets)
+
+    def open_handoff(
+        self, key: str, *, user_id: int, user_chat_id: int, user_thread_id: int, operator_chat_id: int, now: float
+    ) -> int:
+        """A new open ticket for conversation `key`; returns its number. Its thread is set once posted."""
+        with self._lock:
+            cursor = self.db.execute(
+                "INSERT INTO handoffs (key, user_id, user_chat_id, user_thread_id, operator_chat_id, "
+                "operator_thread_id, root_message_id, status, opened) VALUES (?,?,?,?,?,0,0,'open',?)",
+                [key, user_id, user_chat_id, user_thread_id, operator_chat_id, now],
+            )
+            self.db.conn.commit()
+            return int(cursor.lastrowid or 0)
+
+    def place_handoff(self, handoff_id: int, *, operator_thread_id: int, root_message_id: int) -> None:
+        """Where the ticket lives in the operator chat: its forum topic (0: none) and its summary message."""
+        with self._lock, self._atomic():
+            self.db.execute(
+                "UPDATE handoffs SET operator_thread_id = ?, root_message_id = ? WHERE id = ?",
+                [operator_thread_id, root_message_id, handoff_id],
+            )
+            self._add_handoff_message(handoff_id, root_message_id)
+
+    def add_handoff_message(self, handoff_id: int, message_id: int) -> None:
+        """An operator-chat message of the ticket: a reply to it reaches the ticket's person."""
+        with self._lock, self._atomic():
+            self._add_handoff_message(handoff_id, message_id)
+
+    def _add_handoff_message(self, handoff_id: int, message_id: int) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO handoff_messages (operator_chat_id, message_id, handoff_id) "
+            "SELECT operator_chat_id, ?, id FROM handoffs WHERE id = ?",
+            [message_id, handoff_id],
+        )
+
+    def drop_handoff(self, handoff_id: int) -> None:
+        """Remove a ticket that could not be posted."""
+        with self._lock, self._atomic():
+            self.db.execute("DELETE FROM handoff_messages WHERE handoff_id = ?", [handoff_id])
+            self.db.execute("DELETE FROM handoffs WHERE id = ?", [handoff_id])
+
+    def handoff(self, handoff_id: int) -> Handoff | None:
+        return _handoff(
+            self.db.execute(f"SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE id = ?", [handoff_id]).fetchone()
+        )
+
+    def open_handoff_of(self, key: str) -> Handoff | None:
+        """The conversation's open ticket, if any (the newest, should there be several)."""
+        row = self.db.execute(
+            f"SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE key = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+            [key],
+        ).fetchone()
+        return _handoff(row)
+
+    def open_handoffs_of_user(self, user_id: int) -> list[Handoff]:
+        rows = self.db.execute(
+            f"SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE user_id = ? AND status = 'open' ORDER BY id", [user_id]
+        ).fetchall()
+        return [h for h in map(_handoff, rows) if h is not None]
+
+    def handoff_by_topic(self, operator_chat_id: int, thread_id: int) -> Handoff | None:
+        row = self.db.execute(
+            f"SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE operator_chat_id = ? AND operator_thread_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [operator_chat_id, thread_id],
+        ).fetchone()
+        return _handoff(row)
+
+    def handoff_by_message(self, operator_chat_id: int, message_id: int) -> Handoff | None:
+        row = self.db.execute(
+            "SELECT handoff_id FROM handoff_messages WHERE operator_chat_id = ? AND message_id = ?",
+            [operator_chat_id, message_id],
+        ).fetchone()
+        return self.handoff(int(row[0])) if row else None
+
+    def close_handoff(self, handoff_id: int, now: float) -> bool:
+        """Close an open ticket; False when it was not open (already closed, or gone)."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE handoffs SET status = 'closed', closed = ? WHERE id = ? AND status = 'open'", [now, handoff_id]
+            )
+            self.db.conn.commit()
+            return cursor.rowcount == 1
+
+    def note_forward(self, handoff_id: int) -> bool:
+        """True the first time it is called for a ticket: the person is told once that messages go through."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE handoffs SET forward_noted = 1 WHERE id = ? AND forward_noted = 0", [handoff_id]
+            )
+            self.db.conn.commit()
+            return cursor.rowcount == 1
+
+    # ------------------------------------------------------------ continue-in-private links
+
+    def add_continue_link(self, token: str, key: str, user_id: int, now: float) -> None:
+        with self._lock:
+            self.db.table("continue_links").insert(
+                {"token": token, "key": key, "user_id": user_id, "created": now, "used": None}
+            )
+
+    def continue_offered(self, key: str) -> bool:
+        """Whether this conversation was already offered a link (used, expired or not)."""
+        return self.db.execute("SELECT 1 FROM continue_links WHERE key = ? LIMIT 1", [key]).fetchone() is not None
+
+    def use_continue_link(self, token: str, user_id: int, *, now: float, max_age: float) -> str | None:
+        """The conversation key a token carries, marking it used; None when unknown, used, expired or
+        someone else's."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE continue_links SET used = ? WHERE token = ? AND user_id = ? AND used IS NULL AND created >= ? "
+                "RETURNING key",
+                [now, token, user_id, now - max_age],
+            )
+            row = cursor.fetchone()
+            self.db.conn.commit()
+            return str(row[0]) if row else None
 
     # ------------------------------------------------------------ telegram bookkeeping (plain data)
 

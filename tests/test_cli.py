@@ -211,6 +211,25 @@ def test_stats_on_empty_database(run, tmp_path):
     assert result.exit_code == 0 and "Conversations: 0" in result.stdout
 
 
+def test_stats_shows_the_same_report_as_the_support_chat(run, tmp_path, catalog):
+    """`stats` prints exactly what /stats shows operators: the header, then the figures."""
+    import time
+
+    from bot.engine.model import Outcome, Session
+    from bot.stats import report
+    from bot.storage import Store
+
+    path = tmp_path / "s.sqlite3"
+    store = Store.open(path)
+    now = time.time()
+    store.record("tg:1:0:1", Session(), now=now - 60, user_id=1, text="hi", outcomes=[Outcome("resolved", "x", 0)])
+    expected = report(catalog.text("stats_header", days="30"), store, days=30, now=now, ttl=24 * 3600)
+    store.close()
+    result = run("stats", "--db", str(path))
+    assert result.exit_code == 0 and result.stdout == expected + "\n"
+    assert "Resolved by the bot: 1 (step 1: 1)" in expected
+
+
 def test_run_without_token_explains(run):
     """run with no token stops with a message that says what to set."""
     result = run("run")

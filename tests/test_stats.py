@@ -121,3 +121,52 @@ def test_format_stats_mentions_the_figures(figures):
     stats, _ = figures
     report = format_stats(stats)
     assert "Conversations: 4" in report and "halfway_cable" in report and "step 1: 1/2" in report
+
+
+def test_one_outcome_per_conversation(figures):
+    """Each conversation counted once: a resolved, b escalated, c resolved, d abandoned (its out-of-scope
+    messages came before the problem it left)."""
+    stats, _ = figures
+    assert stats["per_conversation"] == {
+        "resolved": 2,
+        "escalated": 1,
+        "abandoned": 1,
+        "out_of_scope": 0,
+        "other": 0,
+    }
+    assert stats["resolved_at_step"] == {1: 1, 2: 1}
+    assert "Resolved by the bot: 2 (step 1: 1, step 2: 1)" in format_stats(stats)
+
+
+def test_sessions_past_the_ttl_count_as_abandoned(tiny_engine):
+    """A person who left mid-problem and never came back counts as abandoned once the TTL has passed; one
+    left at the menu too, unless what they said was out of scope; typed answers are not 'unmatched'."""
+    store = Store.memory()
+    e = Person(tiny_engine, store, 5)  # at step 1 of disk_full, then silence
+    e.say("computer disk is full")
+    e.say("finder")  # the computer question answered in words: not an unmatched message
+    f = Person(tiny_engine, store, 6)  # out of scope, then silence at the menu
+    f.say("the weather is nice today")
+    g = Person(tiny_engine, store, 7)  # opened the menu, then silence
+    g.send(Command("start"))
+    ttl, last = 3600.0, max(p.now for p in (e, f, g))
+    fresh = collect_stats(store, now=last + 1, ttl=ttl)["per_conversation"]
+    assert (fresh["abandoned"], fresh["out_of_scope"], fresh["other"]) == (0, 1, 2)
+    stale = collect_stats(store, now=last + ttl + 1, ttl=ttl)
+    assert (stale["per_conversation"]["abandoned"], stale["per_conversation"]["out_of_scope"]) == (2, 1)
+    assert [u["text"] for u in stale["unmatched"]] == ["the weather is nice today"]
+    store.close()
+
+
+def test_handoffs_open_and_closed(tiny_engine):
+    """Open tickets are counted whenever they were opened; closed ones when closed in the period."""
+    store = Store.memory()
+    for user_id in (1, 2, 3):
+        store.open_handoff(
+            f"k{user_id}", user_id=user_id, user_chat_id=user_id, user_thread_id=0, operator_chat_id=-1, now=T0
+        )
+    store.close_handoff(1, T0 + 10)
+    stats = collect_stats(store, since=T0 + 5)
+    assert stats["handoffs"] == {"open": 2, "closed": 1}
+    assert "Handoffs: 2 open, 1 closed" in format_stats(stats)
+    store.close()

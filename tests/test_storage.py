@@ -184,3 +184,62 @@ def test_blocked_users_and_group_settings(store):
     assert store.is_blocked(5)
     store.set_group_auto_answer(-100, True)
     assert store.group_auto_answer(-100) and not store.group_auto_answer(-101)
+
+
+def _ticket(store: Store, key: str = "tg:9:0:9", user_id: int = 9) -> int:
+    return store.open_handoff(
+        key, user_id=user_id, user_chat_id=user_id, user_thread_id=0, operator_chat_id=-5, now=NOW
+    )
+
+
+def test_handoff_lifecycle(store):
+    """A ticket is numbered, placed, found by topic and by any of its messages, told-once, closed once."""
+    number = _ticket(store)
+    assert number == 1 and store.open_handoff_of("tg:9:0:9").status == "open"
+    store.place_handoff(number, operator_thread_id=77, root_message_id=500)
+    store.add_handoff_message(number, 501)
+    assert store.handoff_by_topic(-5, 77).id == number
+    assert store.handoff_by_message(-5, 500).id == store.handoff_by_message(-5, 501).id == number
+    assert store.handoff_by_message(-6, 500) is None  # message ids are per chat
+    assert store.note_forward(number) and not store.note_forward(number)
+    assert store.close_handoff(number, NOW + 1) and not store.close_handoff(number, NOW + 2)
+    assert store.open_handoff_of("tg:9:0:9") is None and not store.handoff(number).open
+
+
+def test_dropped_handoff_leaves_nothing(store):
+    """A ticket that could not be posted is removed with its messages."""
+    number = _ticket(store)
+    store.place_handoff(number, operator_thread_id=0, root_message_id=600)
+    store.drop_handoff(number)
+    assert store.handoff(number) is None and store.handoff_by_message(-5, 600) is None
+
+
+def test_continue_links_are_single_use_personal_and_expire(store):
+    """A link works once, only for its member, and not after its maximum age; offered-ness is remembered."""
+    assert not store.continue_offered("tg:-1:0:9")
+    store.add_continue_link("tok1", "tg:-1:0:9", 9, NOW)
+    store.add_continue_link("tok2", "tg:-1:0:8", 8, NOW)
+    assert store.continue_offered("tg:-1:0:9")
+    assert store.use_continue_link("tok1", 10, now=NOW + 1, max_age=60) is None  # someone else's
+    assert store.use_continue_link("tok1", 9, now=NOW + 1, max_age=60) == "tg:-1:0:9"
+    assert store.use_continue_link("tok1", 9, now=NOW + 2, max_age=60) is None  # used
+    assert store.use_continue_link("tok2", 8, now=NOW + 61, max_age=60) is None  # expired
+    assert store.use_continue_link("nope", 9, now=NOW, max_age=60) is None
+
+
+def test_forget_and_purge_cover_handoffs_and_links(store):
+    """forget_user removes a person's tickets, their messages and links; purge removes closed old tickets
+    and old links but keeps open tickets."""
+    old, still_open = _ticket(store), _ticket(store, "tg:8:0:8", 8)
+    store.place_handoff(old, operator_thread_id=0, root_message_id=700)
+    store.close_handoff(old, NOW - 100)
+    store.add_continue_link("old", "tg:-1:0:8", 8, NOW - 100)
+    store.purge(older_than=NOW - 50)
+    assert store.handoff(old) is None and store.handoff_by_message(-5, 700) is None
+    assert store.handoff(still_open) is not None
+    assert store.query("SELECT COUNT(*) FROM continue_links") == [(0,)]
+    store.add_continue_link("new", "tg:-1:0:8", 8, NOW)
+    store.place_handoff(still_open, operator_thread_id=0, root_message_id=800)
+    store.forget_user(8)
+    assert store.handoff(still_open) is None and store.handoff_by_message(-5, 800) is None
+    assert store.query("SELECT COUNT(*) FROM continue_links") == [(0,)]

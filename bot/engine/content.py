@@ -89,6 +89,7 @@ TEXT_KEYS = frozenset(
         "relay_from_team",
         "ticket_header",
         "ticket_closed",
+        "ticket_ended",
         "ticket_reply_hint",
         "ticket_forwarded",
         "operators_only",

@@ -1,12 +1,14 @@
 """Builds and runs the python-telegram-bot Application: wiring, logging, start-up and shutdown.
 
 Polling by default, a webhook (with its secret token enforced by PTB) when WEBHOOK_URL is set. No PTB
-persistence: every turn is stored by bot/storage.py before the reply goes out.
+persistence: every turn is stored by bot/storage.py before the reply goes out. Retention: old data is purged
+at start-up and then daily by a task that lives as long as the application.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from bot.tg.conversation import OrderedUpdateProcessor
 from bot.tg.delivery import with_retry
 from bot.tg.flood import FloodGate
 from bot.tg.handlers import Handlers, command_descriptions
+from bot.tg.handoff import HandoffDesk
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ MAX_CONCURRENT_UPDATES = 256
 # more CPU than it saves. Telegram serves one bot's requests fine over a few dozen keep-alive connections.
 # Eight keep-alive connections measured fastest (scripts/bench_telegram.py: 4, 8, 12, 16, 32, 256 tried).
 CONNECTION_POOL = 8
+DAY = 24 * 3600.0
 
 # PTB's six generic parameters add nothing here
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -84,6 +88,17 @@ def file_url(api_url: str) -> str:
     return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
 
 
+async def purge_daily(store: Store, retention_days: int, clock: Callable[[], float], every: float = DAY) -> None:
+    """Delete data older than the retention period now, then every `every` seconds, until cancelled."""
+    while True:
+        try:
+            removed = store.purge(clock() - retention_days * DAY)
+            log.info("retention: removed %d rows older than %d days", removed, retention_days)
+        except Exception as exc:  # a failed purge must not end the loop: the next one retries
+            log.error("retention purge failed: %r", exc)
+        await asyncio.sleep(every)
+
+
 def default_rate_limiter() -> AIORateLimiter:
     """Telegram's documented limits: ~30 messages/s overall, 20/min per group; 429s waited out and retried."""
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
@@ -109,9 +124,14 @@ def build_application(
     engine = engine or Engine(
         catalog, ttl_seconds=settings.session_ttl_hours * 3600, handoff_available=settings.support_chat_id is not None
     )
-    handlers = Handlers(engine, store, metrics or Metrics(), flood=flood, clock=clock)
+    desk = None
+    if settings.support_chat_id is not None:
+        desk = HandoffDesk(catalog, store, settings.support_chat_id, hide_names=settings.hide_operator_names)
+    handlers = Handlers(engine, store, metrics or Metrics(), flood=flood, clock=clock, desk=desk)
+    background: list[asyncio.Task[None]] = []
 
     async def post_init(app: App) -> None:
+        background.append(asyncio.create_task(purge_daily(store, settings.retention_days, clock), name="retention"))
         commands = [
             BotCommand(name, description) for name, description in command_descriptions(catalog.text("commands"))
         ]
@@ -121,6 +141,10 @@ def build_application(
             log.warning("could not set the command menu: %s", exc.__class__.__name__)
 
     async def post_shutdown(app: App) -> None:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         store.close()
         if on_shutdown is not None:
             on_shutdown()

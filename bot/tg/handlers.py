@@ -3,6 +3,9 @@
 The session is recorded before anything is sent, so a killed process never loses a conversation's state.
 Groups: the bot answers only when addressed (a command, an @mention, a reply to it) unless the group's admins
 switched auto-answer on; only the member who owns a conversation can press its buttons.
+Handoff (bot/tg/handoff.py): while a person's ticket is open their messages go to the operator chat, and
+operators' replies come back; in the operator chat only tickets, /close and /stats are handled.
+Continue-in-private links: bot/tg/continuation.py.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
-from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, ReplyParameters, Update
+from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, ReplyParameters, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -30,16 +33,20 @@ from telegram.ext import (
 from bot.engine.machine import Engine
 from bot.engine.model import Choice, Command, Event, Reply, Text
 from bot.metrics import Metrics
-from bot.storage import Store
+from bot.stats import report
+from bot.storage import Handoff, Store
+from bot.tg.continuation import Continuation
 from bot.tg.conversation import conversation_key, thread_of
 from bot.tg.delivery import Blocked, with_retry
 from bot.tg.flood import FloodGate, Verdict
-from bot.tg.render import mark_answered, render_reply
+from bot.tg.handoff import HandoffDesk
+from bot.tg.render import Link, mark_answered, render_reply
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 COMMANDS = ("start", "help", "reset", "forget", "human")
+STATS_DAYS = 30
 HANDLED_MEMORY = 20_000  # update ids remembered to tell a repeat from one an earlier process took on
 MAX_INPUT = 2000  # characters of one message passed to the engine; longer ones are cut (and the person told)
 MEDIA = (
@@ -85,6 +92,13 @@ def _inbound(chat: Chat, user_id: int, thread_id: int, reply_to: int | None) -> 
     )
 
 
+def _person_of(ticket: Handoff) -> Inbound:
+    """Where messages to a ticket's person go."""
+    return Inbound(
+        ticket.key, ticket.user_id, ticket.user_chat_id, ticket.user_thread_id, None, ticket.user_chat_id > 0
+    )
+
+
 def command_descriptions(text: str) -> list[tuple[str, str]]:
     """`name: description` lines of the `commands` text -> (name, description) pairs."""
     pairs = []
@@ -106,17 +120,22 @@ class Handlers:
         *,
         flood: FloodGate | None = None,
         clock: Callable[[], float] = time.time,
+        desk: HandoffDesk | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.metrics = metrics
         self.flood = flood if flood is not None else FloodGate()
         self.clock = clock
+        self.desk = desk
+        self.links = Continuation(engine, store)
         self._handled_here: OrderedDict[int, None] = OrderedDict()  # update ids this process took on
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         add = app.add_handler
         add(CommandHandler("autoanswer", self.on_autoanswer, filters=filters.ChatType.GROUPS & NEW))
+        add(CommandHandler("close", self.on_close, filters=CHATS & NEW))
+        add(CommandHandler("stats", self.on_stats, filters=CHATS & NEW))
         add(CommandHandler(COMMANDS, self.on_command, filters=CHATS & NEW))
         add(MessageHandler(filters.COMMAND & CHATS & NEW, self.on_other_command))
         add(MessageHandler(filters.TEXT & ~filters.COMMAND & CHATS & NEW, self.on_text))
@@ -128,7 +147,7 @@ class Handlers:
 
     async def on_command(self, update: Update, context: Context) -> None:
         message = update.message
-        if message is None or message.text is None or update.effective_user is None:
+        if message is None or message.text is None or update.effective_user is None or self._operators(message):
             return
         name = message.text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
         await self._turn(
@@ -138,7 +157,7 @@ class Handlers:
     async def on_other_command(self, update: Update, context: Context) -> None:
         """An unknown /command: the engine answers with help; in groups only when it names this bot."""
         message = update.message
-        if message is None or message.text is None or update.effective_user is None:
+        if message is None or message.text is None or update.effective_user is None or self._operators(message):
             return
         head = message.text.split(maxsplit=1)[0][1:]
         name, _, target = head.partition("@")
@@ -150,14 +169,46 @@ class Handlers:
         message = update.message
         if message is None or update.effective_user is None:
             return
+        if self.desk is not None and self._operators(message):
+            await self._from_operator(update, context.bot, message, self.desk)
+            return
         text = self._addressed(message, context.bot)
         if text is None:
             return
-        await self._turn(update, context.bot, self._from_message(message, update), Text(text[:MAX_INPUT]), text=text)
+        inbound = self._from_message(message, update)
+        ticket = self.desk.open_ticket(inbound.key) if self.desk is not None else None
+        if self.desk is not None and ticket is not None:
+            await self._to_operators(update, context.bot, inbound, ticket, text, self.desk)
+            return
+        await self._turn(update, context.bot, inbound, Text(text[:MAX_INPUT]), text=text)
+
+    async def on_close(self, update: Update, context: Context) -> None:
+        """/close in a ticket's topic or thread: the case ends and the person is asked for feedback."""
+        admitted = await self._operator_command(update, context.bot)
+        if admitted is None or self.desk is None:
+            return
+        message, inbound, now = admitted
+        ticket = self.desk.ticket_of(message)
+        if ticket is None or not await self.desk.close(context.bot, ticket, now, by_operator=True):
+            await self._send_all(context.bot, inbound, Reply((self.engine.catalog.text("ticket_reply_hint"),)))
+            return
+        await self._respond(context.bot, _person_of(ticket), Command("handoff_closed"), now)
+
+    async def on_stats(self, update: Update, context: Context) -> None:
+        """/stats: the support figures of the last 30 days, as `python -m bot stats` prints them."""
+        admitted = await self._operator_command(update, context.bot)
+        if admitted is None:
+            return
+        _, inbound, now = admitted
+        header = self.engine.catalog.text("stats_header", days=str(STATS_DAYS))
+        figures = report(header, self.store, days=STATS_DAYS, now=now, ttl=self.engine.ttl)
+        await self._send_all(context.bot, inbound, Reply((figures,)))
 
     async def on_media(self, update: Update, context: Context) -> None:
         message = update.message
-        if message is None or update.effective_user is None or self._addressed(message, context.bot) is None:
+        if message is None or update.effective_user is None or self._operators(message):
+            return
+        if self._addressed(message, context.bot) is None:
             return
         inbound = self._from_message(message, update)
         if await self._admit(update, inbound, context.bot) is not None:
@@ -180,6 +231,10 @@ class Handlers:
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         inbound = _inbound(message.chat, query.from_user.id, thread_of(message), reply_to)
+        if self.desk is not None and self.desk.open_ticket(inbound.key) is not None:
+            # a person is on the case: an old button must not pull the conversation away from them
+            await with_retry(query.answer, what="answerCallbackQuery")
+            return
         await self._turn(update, context.bot, inbound, Choice(query.data), query=query)
 
     async def on_autoanswer(self, update: Update, context: Context) -> None:
@@ -250,9 +305,26 @@ class Handlers:
         now = await self._admit(update, inbound, bot, query=query)
         if now is None:
             return
+        await self._respond(bot, inbound, event, now, text=text, query=query, person=update.effective_user)
+
+    async def _respond(
+        self,
+        bot: Bot,
+        inbound: Inbound,
+        event: Event,
+        now: float,
+        *,
+        text: str | None = None,
+        query: CallbackQuery | None = None,
+        person: User | None = None,
+    ) -> None:
+        """One engine turn for a conversation: stored, handed to the support team if need be, then sent."""
         self.metrics.updates.labels(type(event).__name__.lower()).inc()
-        session, reply = self.engine.respond(self.store.load(inbound.key), event, now)
+        resumed = self.links.resume(event, inbound.user_id, now) if inbound.private else None
+        session, reply = resumed or self.engine.respond(self.store.load(inbound.key), event, now)
         if reply.forget:
+            if self.desk is not None:
+                await self.desk.forget(bot, inbound.user_id, now)
             self.store.forget_user(inbound.user_id)
         else:
             self.store.record(
@@ -265,12 +337,66 @@ class Handlers:
                 match=reply.match,
                 outcomes=reply.outcomes,
             )
+        if self.desk is not None and not reply.forget:
+            reply = await self.desk.follow(
+                bot,
+                person,
+                key=inbound.key,
+                chat_id=inbound.chat_id,
+                thread_id=inbound.thread_id,
+                session=session,
+                reply=reply,
+                now=now,
+            )
         self._count(reply)
         if text is not None and len(text) > MAX_INPUT:
             reply = replace(reply, messages=(self.engine.catalog.text("too_long"), *reply.messages))
         if query is not None:
             await self._answer_button(bot, query, reply)
-        await self._send_all(bot, inbound, reply)
+        offer = None
+        if not inbound.private and reply.messages and not reply.forget:
+            offer = self.links.offer(inbound.key, inbound.user_id, bot.username, now)
+        if offer is not None:
+            reply = replace(reply, messages=(*reply.messages, offer[0]))
+        await self._send_all(bot, inbound, reply, link=offer[1] if offer else None)
+
+    # ------------------------------------------------------------ handoff relays (they bypass the engine)
+
+    async def _to_operators(
+        self, update: Update, bot: Bot, inbound: Inbound, ticket: Handoff, text: str, desk: HandoffDesk
+    ) -> None:
+        """A person's message while their ticket is open goes to the operators; they are told so once."""
+        if await self._admit(update, inbound, bot) is None or update.effective_user is None:
+            return
+        self.metrics.updates.labels("to_operators").inc()
+        if await desk.forward(bot, ticket, update.effective_user, text):
+            await self._send_all(bot, inbound, Reply((self.engine.catalog.text("ticket_forwarded"),)))
+
+    async def _from_operator(self, update: Update, bot: Bot, message: Message, desk: HandoffDesk) -> None:
+        """An operator's message in an open ticket's topic or thread goes to the person; other talk is theirs."""
+        ticket = desk.ticket_of(message)
+        if ticket is None or not ticket.open:
+            return
+        if await self._admit(update, self._from_message(message, update), bot) is None:
+            return
+        self.metrics.updates.labels("from_operator").inc()
+        await self._send_all(bot, _person_of(ticket), Reply((desk.relay(ticket, message),)))
+
+    async def _operator_command(self, update: Update, bot: Bot) -> tuple[Message, Inbound, float] | None:
+        """An operator command to handle: (message, where to answer, now); None when there is nothing to do
+        (a repeat, a flood) or it came from outside the operator chat (then refused)."""
+        message = update.message
+        if message is None or update.effective_user is None:
+            return None
+        inbound = self._from_message(message, update)
+        now = await self._admit(update, inbound, bot)
+        if now is None:
+            return None
+        self.metrics.updates.labels("command").inc()
+        if not self._operators(message):
+            await self._send_all(bot, inbound, Reply((self.engine.catalog.text("operators_only"),)))
+            return None
+        return message, inbound, now
 
     async def _admit(
         self, update: Update, inbound: Inbound, bot: Bot, *, query: CallbackQuery | None = None
@@ -331,10 +457,10 @@ class Handlers:
         except Blocked:
             pass  # the send below reports it
 
-    async def _send_all(self, bot: Bot, inbound: Inbound, reply: Reply) -> None:
+    async def _send_all(self, bot: Bot, inbound: Inbound, reply: Reply, *, link: Link | None = None) -> None:
         reply_to = ReplyParameters(inbound.reply_to, allow_sending_without_reply=True) if inbound.reply_to else None
         try:
-            for out in render_reply(reply):
+            for out in render_reply(reply, link):
                 send = partial(
                     bot.send_message,
                     inbound.chat_id,
@@ -380,6 +506,10 @@ class Handlers:
         if mentioned or to_us or self.store.group_auto_answer(message.chat.id):
             return " ".join(text.split())
         return None
+
+    def _operators(self, message: Message) -> bool:
+        """Whether a message was said in the operator chat (whose members are the operators)."""
+        return self.desk is not None and self.desk.is_operator_chat(message.chat.id)
 
     @staticmethod
     def _owner(message: Message) -> int | None:

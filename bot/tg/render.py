@@ -1,4 +1,5 @@
-"""Reply -> Telegram messages: split long texts, one inline button per row, mark an answered question.
+"""Reply -> Telegram messages: split long texts, one inline button per row (a link button last), mark an
+answered question.
 
 Pure functions over engine values and telegram's keyboard types; no I/O, no content strings.
 """
@@ -13,6 +14,14 @@ from bot.engine.model import Button, Reply
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text
 CHOSEN_MARK = "\n\n» "  # appended to an answered question, followed by the chosen label
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A button that opens a URL (a t.me deep link) instead of sending a callback."""
+
+    label: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +50,14 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return pieces
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons])
+def keyboard(buttons: tuple[Button, ...], link: Link | None = None) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
+    if link is not None:
+        rows.append([InlineKeyboardButton(link.label, url=link.url)])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
-def render_reply(reply: Reply) -> list[Outgoing]:
+def render_reply(reply: Reply, link: Link | None = None) -> list[Outgoing]:
     """The reply's messages joined into as few Telegram messages as fit (usually one); keyboard on the last.
 
     One message per reply reads better than a burst, and Telegram allows about one message a second per chat.
@@ -56,7 +66,7 @@ def render_reply(reply: Reply) -> list[Outgoing]:
     texts = [piece for piece in split_text(joined) if piece.strip()]
     if not texts:
         return []
-    markup = keyboard(reply.buttons)
+    markup = keyboard(reply.buttons, link)
     return [Outgoing(t, markup if i == len(texts) - 1 else None) for i, t in enumerate(texts)]
 
 

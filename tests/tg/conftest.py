@@ -45,14 +45,18 @@ def catalog() -> Catalog:
     return load_catalog(DEFAULT_INTENTS)
 
 
-_ENGINES: dict[int, Engine] = {}
+_ENGINES: dict[tuple[int, bool], Engine] = {}
 
 
-def shared_engine(catalog: Catalog) -> Engine:
-    """One engine per catalog for the whole run: building its matcher takes half a second."""
-    if id(catalog) not in _ENGINES:
-        _ENGINES[id(catalog)] = Engine(catalog, ttl_seconds=24 * 3600)
-    return _ENGINES[id(catalog)]
+def shared_engine(catalog: Catalog, *, handoff: bool = False) -> Engine:
+    """One engine per catalog (and handoff setting) for the whole run: building a matcher takes half a second,
+    so both engines share one."""
+    if (id(catalog), False) not in _ENGINES:
+        _ENGINES[(id(catalog), False)] = Engine(catalog, ttl_seconds=24 * 3600)
+    if handoff and (id(catalog), True) not in _ENGINES:
+        matcher = _ENGINES[(id(catalog), False)].matcher
+        _ENGINES[(id(catalog), True)] = Engine(catalog, matcher, ttl_seconds=24 * 3600, handoff_available=True)
+    return _ENGINES[(id(catalog), handoff)]
 
 
 @pytest.fixture
@@ -110,7 +114,8 @@ async def running_bot(
     **kwargs: Any,
 ) -> AsyncIterator[App]:
     store = Store.open(db_path)
-    kwargs.setdefault("engine", shared_engine(catalog))
+    handoff = (settings or {}).get("support_chat_id") is not None
+    kwargs.setdefault("engine", shared_engine(catalog, handoff=handoff))
     app = build_application(settings_for(fake, db_path, token, **(settings or {})), catalog, store, **kwargs)
     await start_app(app)
     try:

@@ -51,6 +51,7 @@ class _State:
     dead_tokens: set[str] = field(default_factory=set)
     webhook: Json = field(default_factory=dict)
     commands: list[Json] = field(default_factory=list)
+    topic_rights_missing: bool = False  # createForumTopic fails as for a bot without Manage Topics
     confirmed: int = 0  # every update id below this was confirmed
     delivered: set[int] = field(default_factory=set)  # update ids handed out by getUpdates at least once
     repeats: list[Json] = field(default_factory=list)  # handed out once more whatever the offset
@@ -76,6 +77,7 @@ class FakeBotApi:
         self._message_ids = itertools.count(100)
         self._callback_ids = itertools.count(1)
         self._stopping = False
+        self._names: dict[int, str] = {}
         self.on_call: Callable[[Call], None] | None = None  # called (in a server thread) after each success
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -116,9 +118,19 @@ class FakeBotApi:
         with self._cond:
             self._s.admins.add((chat_id, user_id))
 
+    def name(self, user_id: int, first_name: str) -> None:
+        """The first name `user_id` has in later updates (default "User<id>")."""
+        with self._cond:
+            self._names[user_id] = first_name
+
     def make_forum(self, chat_id: int) -> None:
         with self._cond:
             self._s.forums.add(chat_id)
+
+    def deny_topics(self) -> None:
+        """createForumTopic fails from now on, as for a bot that is not allowed to manage topics."""
+        with self._cond:
+            self._s.topic_rights_missing = True
 
     def kill_token(self, token: str) -> None:
         """Every later request made with `token` has its connection dropped, as if its process had died."""
@@ -195,7 +207,11 @@ class FakeBotApi:
             content["entities"] = entities
         with self._cond:
             message = self._new_message(
-                chat_id or user_id, user(user_id), thread_id=thread_id, reply_to=reply_to, **content
+                chat_id or user_id,
+                user(user_id, self._names.get(user_id, "")),
+                thread_id=thread_id,
+                reply_to=reply_to,
+                **content,
             )
             if edited:
                 message["edit_date"] = int(time.time())
@@ -234,7 +250,11 @@ class FakeBotApi:
             content["caption"] = caption
         with self._cond:
             message = self._new_message(
-                chat_id or user_id, user(user_id), thread_id=thread_id, reply_to=reply_to, **content
+                chat_id or user_id,
+                user(user_id, self._names.get(user_id, "")),
+                thread_id=thread_id,
+                reply_to=reply_to,
+                **content,
             )
             return self._queue(message=message)
 
@@ -244,7 +264,7 @@ class FakeBotApi:
             current = self._s.messages.get((message["chat"]["id"], message["message_id"]), message)
             query = {
                 "id": str(next(self._callback_ids)),
-                "from": user(user_id),
+                "from": user(user_id, self._names.get(user_id, "")),
                 "message": current,
                 "chat_instance": "ci",
                 "data": data,
@@ -379,6 +399,25 @@ class FakeBotApi:
             message["edit_date"] = int(time.time())
             s.messages[key] = message
             return message
+        if method == "getChat":
+            chat_id = int(params["chat_id"])
+            kinds = ("unlimited_gifts", "limited_gifts", "unique_gifts", "gifts_from_channels")
+            return {
+                **self.chat(chat_id),
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {**dict.fromkeys(kinds, False), "premium_subscription": False},
+            }
+        if method == "createForumTopic":
+            chat_id = int(params["chat_id"])
+            if chat_id not in s.forums:
+                raise _ApiError(400, "Bad Request: the chat is not a forum")
+            if self._s.topic_rights_missing:
+                raise _ApiError(400, "Bad Request: not enough rights to create a topic")
+            topic: Json = {"name": params["name"], "icon_color": 7322096}
+            created = self._new_message(chat_id, BOT_USER, forum_topic_created=topic)
+            created["message_thread_id"] = created["message_id"]
+            return {**topic, "message_thread_id": created["message_id"]}
         if method == "getChatMember":
             chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
             if (chat_id, user_id) in s.admins:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 from bot.engine.model import Catalog
+from bot.storage import Store
 from tests.tg.conftest import ICLOUD_MENU, MENU, BotFactory, joined
 from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
 
 GROUP = -1001
 FULL = "Got it: iCloud storage is full."
+NOTE = "To keep the group tidy, we can carry on in a private chat. Your progress comes with you."
 
 
 async def test_unaddressed_messages_are_ignored(fake: FakeBotApi, bot: BotFactory) -> None:
@@ -47,7 +51,8 @@ async def test_reply_to_the_bot_and_commands_are_answered(fake: FakeBotApi, bot:
         ours = fake.bot_messages(GROUP)[0]
         fake.send_text(12, "my icloud backup is full", chat_id=GROUP, reply_to=ours["message_id"])
         texts = await fake.wait_sent_exactly(GROUP, 2)
-    assert texts[0] == catalog.text("help")
+    assert texts[0] == joined(catalog.text("help"), NOTE)  # the first answer offers a private chat, once
+    assert NOTE not in texts[1]
     assert texts[1].startswith(joined(FULL, "Which iOS version"))
     assert fake.sent(GROUP)[1]["reply_parameters"]["message_id"] != ours["message_id"]  # answers the member
 
@@ -58,7 +63,7 @@ async def test_another_members_press_is_rejected(fake: FakeBotApi, bot: BotFacto
         fake.send_text(13, f"/start@{BOT_USERNAME}", chat_id=GROUP)
         await fake.wait_sent(GROUP, 1)
         (menu,) = fake.bot_messages(GROUP)
-        assert menu["text"] == joined(catalog.text("greeting"), MENU)
+        assert menu["text"] == joined(catalog.text("greeting"), MENU, NOTE)
         fake.press(14, menu, "1:0")
         await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) == 1)
         await asyncio.sleep(0.2)
@@ -80,8 +85,10 @@ async def test_two_members_conversations_are_kept_apart(fake: FakeBotApi, bot: B
         await fake.wait_sent(GROUP, 2)
         fake.send_text(15, f"@{BOT_USERNAME} 1", chat_id=GROUP)  # member 15 answers the menu by number
         texts = await fake.wait_sent_exactly(GROUP, 3)
-    assert texts[0] == joined(catalog.text("greeting"), MENU)
+    # each member's first answer carries their own private-chat offer; later answers do not
+    assert texts[0] == joined(catalog.text("greeting"), MENU, NOTE)
     assert texts[1].startswith(joined("Got it: Computer doesn't see the iPhone.", "Which computer"))
+    assert texts[1].endswith(NOTE)
     assert texts[2] == ICLOUD_MENU
     assert all("reply_markup" in p for p in fake.sent(GROUP))
 
@@ -98,3 +105,65 @@ async def test_admins_switch_auto_answer(fake: FakeBotApi, bot: BotFactory, cata
         texts = await fake.wait_sent_exactly(GROUP, 3)
     assert texts[:2] == [catalog.text("admins_only"), catalog.text("autoanswer_on")]
     assert texts[2].startswith(joined(FULL, "Which iOS version"))  # the plain message was answered
+
+
+def link_of(message: dict) -> str:
+    """The URL of the message's link button (the last row of its keyboard)."""
+    (button,) = message["reply_markup"]["inline_keyboard"][-1]
+    return str(button["url"])
+
+
+async def test_two_members_at_once_in_forum_topics(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # Two members write at the same moment, in two topics of a forum and once more in the first topic: three
+    # separate conversations, each answered in its own topic, each offered its own private-chat link.
+    fake.make_forum(GROUP)
+    fake.send_text(21, f"@{BOT_USERNAME} icloud backup fails, storage is full", chat_id=GROUP, thread_id=5)
+    fake.send_text(22, f"@{BOT_USERNAME} my mac doesn't see the iphone", chat_id=GROUP, thread_id=6)
+    fake.send_text(22, f"/start@{BOT_USERNAME}", chat_id=GROUP, thread_id=5)
+    async with bot():
+        await fake.wait_sent_exactly(GROUP, 3)
+    by_topic = {(p["message_thread_id"], p["text"].split("\n")[0]) for p in fake.sent(GROUP)}
+    assert by_topic == {
+        (5, FULL),
+        (6, "Got it: Computer doesn't see the iPhone."),
+        (5, catalog.text("greeting")),
+    }
+    messages = fake.bot_messages(GROUP)
+    assert all(m["text"].endswith(NOTE) for m in messages)
+    assert len({link_of(m) for m in messages}) == 3
+
+
+async def test_continue_in_private_round_trip(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, db_path: Path
+) -> None:
+    # The first group answer carries a t.me deep link; opened by the member, the private chat continues at
+    # the pending question. Another member cannot use it, and it works once.
+    async with bot():
+        fake.send_text(23, f"@{BOT_USERNAME} icloud backup fails, storage is full", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 1)
+        (answer,) = fake.bot_messages(GROUP)
+        url = link_of(answer)
+        labels = [row[0]["text"] for row in answer["reply_markup"]["inline_keyboard"]]
+        assert labels[-1] == catalog.text("private_continue_button") and "iOS 15 or 16" in labels
+        prefix = f"https://t.me/{BOT_USERNAME}?start=c_"
+        assert url.startswith(prefix)
+        token = url.removeprefix(prefix)
+        assert len(token) >= 16 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+        question = answer["text"].removeprefix(joined(FULL, "")).removesuffix(joined("", NOTE))
+
+        fake.send_text(24, f"/start c_{token}")  # someone else's link: a fresh start
+        await fake.wait_sent(24, 1)
+        fake.send_text(23, f"/start c_{token}")
+        await fake.wait_sent(23, 1)
+        fake.send_text(23, "ios 18")  # the conversation goes on where it was
+        await fake.wait_sent(23, 2)
+        fake.send_text(23, f"/start c_{token}")  # used: a fresh start
+        texts = await fake.wait_sent_exactly(23, 3)
+    assert fake.texts(24) == [joined(catalog.text("greeting"), MENU)]
+    assert texts[0] == joined(catalog.text("private_continued"), question)
+    assert "reply_markup" in fake.bot_messages(23)[0]
+    assert "Step 1 of" in texts[1]
+    assert texts[2] == joined(catalog.text("greeting"), MENU)
+    store = Store.open(db_path)
+    assert store.query("SELECT key, used IS NOT NULL FROM continue_links") == [(f"tg:{GROUP}:0:23", 1)]
+    store.close()

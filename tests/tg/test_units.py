@@ -16,8 +16,21 @@ from bot.tg.app import TokenFilter, configure_logging, file_url
 from bot.tg.conversation import OrderedUpdateProcessor, key_of
 from bot.tg.flood import FloodGate, Verdict
 from bot.tg.handlers import command_descriptions
-from bot.tg.render import MAX_MESSAGE, Outgoing, mark_answered, render_reply, split_text
+from bot.tg.render import MAX_MESSAGE, Link, Outgoing, mark_answered, render_reply, split_text
 from tests.tg.conftest import free_port
+
+
+def test_a_link_button_goes_below_the_options() -> None:
+    # The continue-in-private link is one URL button after the question's options, or alone without them.
+    (out,) = render_reply(Reply(("Which one?",), (Button("1:a", "A"),)), Link("Go private", "https://t.me/b?start=c_x"))
+    assert out.keyboard is not None
+    rows = out.keyboard.inline_keyboard
+    assert [(b.text, b.callback_data, b.url) for row in rows for b in row] == [
+        ("A", "1:a", None),
+        ("Go private", None, "https://t.me/b?start=c_x"),
+    ]
+    (alone,) = render_reply(Reply(("Hello.",)), Link("Go", "https://t.me/b"))
+    assert alone.keyboard is not None and len(alone.keyboard.inline_keyboard) == 1
 
 
 def test_split_text_keeps_pieces_within_the_limit_and_cuts_at_boundaries() -> None:
