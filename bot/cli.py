@@ -144,6 +144,8 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> N
         session, last = engine.present(session)
     store.record(key, session, now=time.time())
     render_console(last, out)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
     for line in sys.stdin:
         event = console_event(line.rstrip("\n"), last)
         now = time.time()

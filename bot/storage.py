@@ -20,13 +20,19 @@ import sqlite_utils
 
 from bot.engine.model import Match, Outcome, Session
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{7,}\d(?![\w])")
 
 
+def storable(text: str) -> str:
+    """Text SQLite can store: lone surrogates (from undecodable input) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def redact(text: str) -> str:
     """Replace e-mail addresses and phone numbers, keep everything else."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", storable(text)))
 
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -253,7 +259,7 @@ class Store:
                 "INSERT INTO sessions (key, user_id, chat_id, data, state, intent, updated) VALUES (?,?,?,?,?,?,?) "
                 "ON CONFLICT(key) DO UPDATE SET user_id=excluded.user_id, chat_id=excluded.chat_id, "
                 "data=excluded.data, state=excluded.state, intent=excluded.intent, updated=excluded.updated",
-                [key, user_id, chat_id, json.dumps(session.to_dict()), session.state, session.intent, now],
+                [key, user_id, chat_id, storable(json.dumps(session.to_dict())), session.state, session.intent, now],
             )
             if text is not None:
                 self.db.execute(

@@ -260,3 +260,21 @@ def test_every_command_is_in_readme(name):
     """README.md shows how to run every command as `python -m bot NAME`."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"python -m bot {name}" in readme
+
+
+def test_console_chat_survives_undecodable_and_odd_input(tmp_path):
+    """The real console process: invalid UTF-8, control characters, blank and 10,000-character lines, odd commands."""
+    import subprocess
+    import sys
+
+    lines = [b"hi \xff\xfe bad bytes", b"\x00\x01\x1b[31m", b"", b"   ", b"a" * 10_000, b"/unknowncmd", b"/"]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--memory"],
+        input=b"\n".join(lines) + b"\n",
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    out = result.stdout.decode("utf-8", errors="replace")
+    assert out.count("you> ") == len(lines)  # every line got a turn
+    assert out.rstrip().endswith("bye")

@@ -243,3 +243,14 @@ def test_forget_and_purge_cover_handoffs_and_links(store):
     store.forget_user(8)
     assert store.handoff(still_open) is None and store.handoff_by_message(-5, 800) is None
     assert store.query("SELECT COUNT(*) FROM continue_links") == [(0,)]
+
+
+def test_undecodable_text_is_stored_not_raised(store):
+    """Lone surrogates (undecodable input) are stored as U+FFFD instead of raising in SQLite."""
+    from bot.engine.model import Match, Session
+
+    bad = "hi \udcff\udcfe there"
+    store.record("k", Session(words=(bad,)), now=1.0, user_id=1, text=bad, match=Match(None, "none", 0.0))
+    stored = store.query("SELECT text FROM turns WHERE key = 'k'")[0][0]
+    assert stored == "hi \ufffd\ufffd there"
+    assert store.load("k").words  # the session round-trips
