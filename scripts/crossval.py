@@ -30,11 +30,11 @@ FOLDS = 5
 
 
 def folds(catalog: Catalog, k: int, seed: int = 7) -> dict[str, list[list[str]]]:
-    rng = random.Random(seed)
+    """Each intent shuffled with its own seed, so adding phrases to one intent leaves the others' folds alone."""
     out = {}
     for intent in catalog.intents.values():
         phrases = list(intent.phrases)
-        rng.shuffle(phrases)
+        random.Random(f"{seed}:{intent.id}").shuffle(phrases)
         out[intent.id] = [phrases[i::k] for i in range(k)]
     return out
 
