@@ -82,9 +82,23 @@ def _fold(text: str) -> str:
     return text
 
 
+OLD_IOS_BELOW = 17  # iOS versions below this are "old" (a clue to an outdated iOS); newer ones are no clue
+
+
 def _unversioned(text: str) -> str:
-    """'ios 17.4' -> 'ios', 'iphone 12 pro max' -> 'iphone': the version goes to a slot, it is no clue."""
-    return _VERSION.sub(r"\1", text)
+    """Versions describe the setup (they fill slots); only an old iOS says something about the cause.
+
+    'ios 12.5' -> 'ios old', 'ios 18.1' -> '', 'iphone 12 pro max' -> 'iphone', 'windows 10' -> 'windows'.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name != "ios":
+            return name
+        number = re.search(r"\d+", match.group(0))
+        return "ios old" if number and int(number.group(0)) < OLD_IOS_BELOW else ""
+
+    return _VERSION.sub(replace, text)
 
 
 _ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\b")
