@@ -32,7 +32,7 @@ MAX_ID = 24  # keeps "<seq>:<id>" far inside Telegram's 64-byte callback_data
 MAX_TITLE = 40
 ROOT = "menu"
 ID_RE = re.compile(r"^[a-z0-9_]+$")
-KINDS_NONE = ("greeting", "thanks", "bye", "human", "out_of_scope")
+KINDS_NONE = ("greeting", "thanks", "bye", "human", "confused", "out_of_scope")
 ROUTES = ("icloud", "computer", "both")
 
 TEXT_KEYS = frozenset(
@@ -112,10 +112,11 @@ CAUSE_KEYS = frozenset(
         "keywords",
         "alerts",
         "step",
+        "requires",
     ]
 )
-GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start"])
-NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply"])
+GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
+NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires"])
 STEP_KEYS = frozenset(["source", "text", "when", "warning"])
 
 
@@ -306,6 +307,7 @@ def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: 
         "title": _str(table, "title", place, problems, limit=MAX_TITLE),
         "phrases": _str_list(table, "phrases", place, problems),
         "keywords": _str_list(table, "keywords", place, problems),
+        "requires": _str_list(table, "requires", place, problems),
     }
     if not common["phrases"]:
         problems.add(place, "has no phrases")

@@ -19,6 +19,7 @@ from bot.engine.model import (
     Choice,
     Command,
     Event,
+    HandoffClosed,
     Intent,
     Match,
     Outcome,
@@ -26,74 +27,34 @@ from bot.engine.model import (
     Session,
     Step,
     Text,
+    TriageNode,
 )
 from bot.engine.slots import extract_slots
-from bot.engine.text import features, looks_foreign, normalise
+from bot.engine.text import STOPWORDS, features, looks_foreign, normalise
 
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
-YES = frozenset(
-    [
-        "yes",
-        "y",
-        "yep",
-        "yeah",
-        "yup",
-        "ya",
-        "sure",
-        "ok",
-        "okay",
-        "worked",
-        "it",
-        "worked",
-        "that",
-        "worked",
-        "fixed",
-        "done",
-        "sorted",
-        "success",
-        "solved",
-        "perfect",
-        "great",
-        "awesome",
-    ]
-) | {"it worked", "that worked", "yes it worked", "yes thanks", "that fixed it", "it did", "all good"}
-NO = frozenset(
-    [
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not",
-        "fixed",
-        "still",
-        "failing",
-        "still",
-        "fails",
-        "didnt",
-        "work",
-        "didnt",
-        "help",
-        "next",
-        "no",
-        "luck",
-    ]
-) | {
-    "didnt work",
-    "didnt help",
-    "still failing",
-    "still fails",
-    "still not working",
-    "not fixed",
-    "next step",
-    "no luck",
-    "nothing changed",
-    "same problem",
-    "same thing",
-    "no change",
-    "it didnt",
-}
+
+
+def _answers(text: str) -> frozenset[str]:
+    """Whole answers separated by |, as normalised text compares them."""
+    return frozenset(a.strip() for a in text.split("|") if a.strip())
+
+
+# Whole answers only: a word like "it" or "help" inside these lists would answer a step by accident.
+YES = _answers(
+    """yes | y | yep | yeah | yup | ya | sure | ok | okay | worked | it worked | that worked | it works | works now |
+    fixed | fixed it | that fixed it | done | sorted | success | solved | perfect | great | awesome | yes it worked |
+    yes thanks | it did | all good | backed up | it backed up"""
+)
+NO = _answers(
+    """no | n | nope | nah | not fixed | still failing | still fails | still broken | still not working | didnt work |
+    didnt help | it didnt | no luck | nothing changed | same problem | same thing | no change | next | next step |
+    not working | doesnt work | still the same | failed again | it failed"""
+)
 SKIP = frozenset({"skip", "skip it", "skip this", "skip this step", "cant do that", "cant", "pass"})
+SHORT_ANSWER = 3  # at a menu, up to this many words can be an answer; more is a description
+SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
 
 
 def _describes_problem(text: str) -> bool:
@@ -148,22 +109,43 @@ class Engine:
 
     def respond(self, session: Session, event: Event, now: float) -> tuple[Session, Reply]:
         out = _Out()
-        if session.state != "idle" and session.last_active and now - session.last_active > self.ttl:
-            if session.intent:
-                out.outcomes.append(Outcome("abandoned", session.intent))
-            out.say(self.catalog.text("expired"))
-            session = Session(started=now)
-        elif session.last_active and now - session.last_active > self.ttl:
-            session = Session(started=now)
+        if session.last_active and now - session.last_active > self.ttl:
+            if session.state != "idle":
+                if session.intent:
+                    out.outcomes.append(Outcome("abandoned", session.intent))
+                out.say(self.catalog.text("expired"))
+            session = Session(seq=session.seq)
+        if not self._fits_content(session):  # saved under content that has since changed: start over
+            session = Session(seq=session.seq)
         if not session.started:
-            session = session.evolve(started=now)
-        if isinstance(event, Command):
+            # a new conversation numbers its questions from the clock, so a button from an earlier, forgotten
+            # or expired conversation can never match a question of this one
+            session = session.evolve(started=now, seq=max(session.seq, int(now * SEQ_BASE) % 10**9))
+        if isinstance(event, HandoffClosed):
+            session = self._handoff_closed(session, out)
+        elif isinstance(event, Command):
             session = self._command(session, event, out)
         elif isinstance(event, Choice):
             session = self._choice(session, event.data, out)
         else:
             session = self._text(session, event.text if isinstance(event, Text) else "", out)
         return session.evolve(last_active=now), out.build()
+
+    def _fits_content(self, session: Session) -> bool:
+        """Every id the session points at still exists in the catalog."""
+        catalog = self.catalog
+        if session.intent is not None and session.intent not in catalog.intents:
+            return False
+        if any(c not in catalog.intents for c in session.candidates):
+            return False
+        if session.state == "slot":
+            return session.node in catalog.questions
+        if session.state == "triage":
+            return session.node in catalog.triage
+        if session.state == "step":
+            intent = catalog.intents.get(session.intent or "")
+            return intent is not None and session.step < len(self._steps(intent, session))
+        return True
 
     def present(self, session: Session) -> tuple[Session, Reply]:
         """The pending question again (for an adapter that lost the keyboard); the menu when idle."""
@@ -204,12 +186,13 @@ class Engine:
             return Session(seq=session.seq)
         if name in ("human", "support", "operator"):
             return self._human(session, out)
-        if name == "handoff_closed":  # sent by the adapter when the support team closes the case
-            out.outcomes.append(Outcome("handoff", session.intent, None, "closed"))
-            out.say(text("handoff_closed"))
-            return self._ask(session, "feedback", None, text("feedback_question"), out)
         out.say(text("help"))
         return self._repeat(session, out, quiet_when_idle=True)
+
+    def _handoff_closed(self, session: Session, out: _Out) -> Session:
+        out.outcomes.append(Outcome("handoff", session.intent, None, "closed"))
+        out.say(self.catalog.text("handoff_closed"))
+        return self._ask(session, "feedback", None, self.catalog.text("feedback_question"), out)
 
     def _choice(self, session: Session, data: str, out: _Out) -> Session:
         seq, _, value = data.partition(":")
@@ -228,20 +211,21 @@ class Engine:
         if session.state not in ("idle", "handoff"):
             value = self._read_answer(session, text)
             if value is not None:
-                return self._answer(session.evolve(misses=0), value, out)
+                stated = {k: v for k, v in extract_slots(text).items() if k not in session.slots}
+                return self._answer(session.evolve(misses=0, slots={**session.slots, **stated}), value, out)
             return self._interrupt(session, text, out)
         return self._understand(session.evolve(state="idle"), text, out)
 
     # ------------------------------------------------------------ free text when nothing is pending
 
-    def _understand(self, session: Session, text: str, out: _Out) -> Session:
+    def _understand(self, session: Session, text: str, out: _Out, match: Match | None = None) -> Session:
         t = self.catalog.text
         if looks_foreign(text):
             out.match = Match(None, "none", 0.0)
             out.outcomes.append(Outcome("out_of_scope", None, None, "language"))
             out.say(t("other_language"))
             return self._triage(session, ROOT, out, prompt=t("out_of_scope_menu"))
-        match = self.matcher.match(text)
+        match = match or self.matcher.match(text)
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
         if intent is None:
@@ -263,7 +247,7 @@ class Engine:
         if intent.kind == "out_of_scope":
             out.outcomes.append(Outcome("out_of_scope", intent.id))
             return self._triage(session, ROOT, out, prompt=t("out_of_scope_menu"))
-        if intent.kind == "greeting":
+        if intent.kind in ("greeting", "confused"):
             return self._triage(session, ROOT, out, prompt=t("menu_prompt"))
         return session.evolve(state="idle", node=None)
 
@@ -277,12 +261,11 @@ class Engine:
 
     def _interrupt(self, session: Session, text: str, out: _Out) -> Session:
         t = self.catalog.text
-        if session.state == "triage" and session.intent is None and session.misses == 0:
-            # at a menu with no problem under way, a description is simply the problem
-            described = self._understand(session.evolve(state="idle", node=None), text, out)
-            if out.match is None or out.match.intent is not None:
-                return described
-            return described.evolve(misses=1)
+        if session.state == "triage" and session.intent is None:
+            # at a menu with no problem under way, a message we understand is simply the problem
+            match = self.matcher.match(text)
+            if match.intent is not None or looks_foreign(text):
+                return self._understand(session.evolve(state="idle", node=None), text, out, match)
         if looks_foreign(text):
             out.say(t("other_language"))
             return self._repeat(session, out)
@@ -307,12 +290,19 @@ class Engine:
         if intent and intent.kind == "greeting":
             out.say(t("greeting_mid_flow"))
             return self._repeat(session, out)
+        if intent and intent.kind == "confused":  # "what do you mean?": explain, then the same question
+            out.say(intent.reply)
+            return self._repeat(session, out)
         if intent and intent.kind in ("thanks", "bye"):
             out.say(intent.reply)
             if session.state in ("feedback", "offer_human"):
                 return session.evolve(state="idle", node=None)
             return self._repeat(session, out)
         if session.misses >= 1:
+            if session.state == "triage" and session.node == ROOT:
+                # the menu did not help twice: ask for their own words instead of showing it a third time
+                out.say(t("clarify_free_text"))
+                return session.evolve(state="idle", node=None, misses=0)
             out.say(t("reask_menu"))
             return self._triage(session.evolve(misses=0, intent=None), ROOT, out, prompt=t("menu_prompt"))
         out.say(t("reask"))
@@ -345,15 +335,35 @@ class Engine:
                 if intent_id in session.candidates:
                     return intent_id
         if session.state == "triage":
-            ranked = [c.intent.id for c in self.matcher.rank(text, 1)]
             node = self.catalog.triage[session.node or ROOT]
-            for j, option in enumerate(node.options):
-                if option.goto in ranked:
-                    return str(j)
+            chosen = self._read_triage(node, text, flat)
+            if chosen is not None:
+                return chosen
         labels = [normalise(label) for _, label in options]
         scores = [fuzz.ratio(flat, label) for label in labels]
         if scores and max(scores) >= 85:
             return options[scores.index(max(scores))][0]
+        return None
+
+    def _read_triage(self, node: TriageNode, text: str, flat: str) -> str | None:
+        """A menu option picked in words: by the slot it sets ("icloud", "pc"), by the words of its label
+        ("storage", "wifi"), or by the intent the words describe. A longer description is no menu answer:
+        it is understood as the problem itself."""
+        typed = {w for w in flat.split() if w not in STOPWORDS}
+        if len(typed) > SHORT_ANSWER:
+            return None
+        for j, option in enumerate(node.options):
+            for slot, value in option.set.items():
+                if slot in self.catalog.questions and self._read_slot(slot, text, flat) == value:
+                    return str(j)
+        if typed:
+            fits = [j for j, o in enumerate(node.options) if typed <= set(normalise(o.label).split())]
+            if len(fits) == 1:
+                return str(fits[0])
+        ranked = [c.intent.id for c in self.matcher.rank(text, 1)]
+        for j, option in enumerate(node.options):
+            if option.goto in ranked:
+                return str(j)
         return None
 
     def _read_slot(self, slot: str, text: str, flat: str) -> str | None:
@@ -375,7 +385,7 @@ class Engine:
             return "skip"
         if flat in YES or flat.startswith(("yes ", "yep ", "yeah ", "it worked", "that worked", "worked")):
             return "yes"
-        if flat in NO or flat.startswith(("no ", "nope ", "still ", "didnt ", "it didnt", "not ")):
+        if flat in NO or flat.startswith(("no ", "nope ", "still ", "didnt ", "it didnt")):
             return "no"
         return None
 
@@ -433,7 +443,7 @@ class Engine:
     def _human(self, session: Session, out: _Out) -> Session:
         t = self.catalog.text
         if not self.handoff_available:
-            out.say(t("human_unavailable") if session.intent else self.catalog.escalations["apple_support"])
+            out.say(t("human_unavailable"))
             return self._repeat(session, out, quiet_when_idle=True)
         out.handoff = True
         out.outcomes.append(Outcome("handoff", session.intent, session.step if session.intent else None))

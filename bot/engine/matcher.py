@@ -158,6 +158,12 @@ class Matcher:
         self._keywords = [
             (f" {normalise(k)} ", i) for i, intent in enumerate(self._intents) for k in intent.keywords if normalise(k)
         ]
+        # intents that apply only when the message names one of their terms (e.g. another device)
+        self._requires = [
+            (i, [f" {normalise(term)} " for term in intent.requires if normalise(term)])
+            for i, intent in enumerate(self._intents)
+            if intent.requires
+        ]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
         self._by_id_index = {intent.id: i for i, intent in enumerate(self._intents)}
@@ -307,6 +313,10 @@ class Matcher:
                     alert_bonus[i] = max(alert_bonus.get(i, 0.0), weight * ratio / 100)
         for i, extra in alert_bonus.items():
             similarity[i] = similarity.get(i, 0.0) + extra
+        for i, terms in self._requires:
+            if not any(term in padded for term in terms):
+                similarity.pop(i, None)
+                posterior.pop(i, None)
         scores = dict(similarity)
         for i, p in posterior.items():
             scores[i] = scores.get(i, 0.0) + self.nb_weight * p

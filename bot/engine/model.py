@@ -12,7 +12,7 @@ from typing import Any, Literal
 CATEGORIES = ("storage", "network", "software", "account", "hardware", "encryption")
 Category = Literal["storage", "network", "software", "account", "hardware", "encryption", "general", "none"]
 Route = Literal["icloud", "computer", "both"]
-Kind = Literal["cause", "general", "greeting", "thanks", "bye", "human", "out_of_scope"]
+Kind = Literal["cause", "general", "greeting", "thanks", "bye", "human", "confused", "out_of_scope"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class Intent:
     steps: tuple[Step, ...] = ()
     start: str = ""  # general intents: the triage node they open
     reply: str = ""  # out-of-scope intents: the honest answer
+    requires: tuple[str, ...] = ()  # eligible only when one of these terms is in the message
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,12 @@ class Command:
     arg: str = ""
 
 
-Event = Text | Choice | Command
+@dataclass(frozen=True, slots=True)
+class HandoffClosed:
+    """The support team closed the person's case (sent by the adapter; no person can type it)."""
+
+
+Event = Text | Choice | Command | HandoffClosed
 
 
 # ---------------------------------------------------------------- replies

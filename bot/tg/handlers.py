@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from bot.engine.machine import Engine
-from bot.engine.model import Choice, Command, Event, Reply, Text
+from bot.engine.model import Choice, Command, Event, HandoffClosed, Reply, Text
 from bot.metrics import Metrics
 from bot.stats import report
 from bot.storage import Handoff, Store
@@ -192,7 +192,7 @@ class Handlers:
         if ticket is None or not await self.desk.close(context.bot, ticket, now, by_operator=True):
             await self._send_all(context.bot, inbound, Reply((self.engine.catalog.text("ticket_reply_hint"),)))
             return
-        await self._respond(context.bot, _person_of(ticket), Command("handoff_closed"), now)
+        await self._respond(context.bot, _person_of(ticket), HandoffClosed(), now)
 
     async def on_stats(self, update: Update, context: Context) -> None:
         """/stats: the support figures of the last 30 days, as `python -m bot stats` prints them."""

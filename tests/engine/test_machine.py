@@ -517,3 +517,49 @@ def test_random_event_sequences_never_raise(tiny, tiny_matcher, seed, handoff):
         assert all(len(b.data.encode()) <= 64 and b.data.startswith(f"{session.seq}:") for b in reply.buttons)
         assert Session.from_dict(json.loads(json.dumps(session.to_dict()))) == session
         buttons = reply.buttons or buttons
+
+
+def test_yes_and_no_answers_are_whole_and_disjoint():
+    """The yes/no lists hold whole answers: no overlap, no stray words like 'it', 'help' or 'not'."""
+    from bot.engine.machine import NO, SKIP, YES
+
+    assert not (YES & NO) and not (YES & SKIP) and not (NO & SKIP)
+    assert not {"it", "that", "help", "not", "work"} & (YES | NO)
+
+
+def test_help_at_a_step_is_not_an_answer(catalog):
+    """Typing 'help' at a fix step does not move on: the step is still pending afterwards."""
+    engine = Engine(catalog)
+    intent = next(i for i in catalog.intents.values() if i.kind == "cause" and not i.needs and i.route != "both")
+    session, _ = engine.respond(Session(), Command("start", intent.id), 100.0)
+    assert session.state == "step" and session.step == 0
+    session, reply = engine.respond(session, Text("help"), 101.0)
+    assert session.state == "step" and session.step == 0
+    assert not any(o.kind == "step" for o in reply.outcomes)
+
+
+def test_old_buttons_never_answer_a_new_conversation(catalog):
+    """After /forget (or expiry) the question numbers restart from the clock: an old button is stale."""
+    engine = Engine(catalog)
+    intent = next(i for i in catalog.intents.values() if i.kind == "cause" and not i.needs and i.route != "both")
+    session, reply = engine.respond(Session(), Command("start", intent.id), 1000.0)
+    old_fixed = next(b.data for b in reply.buttons if b.data.endswith(":fixed"))
+    _, reply = engine.respond(session, Command("forget"), 1001.0)
+    fresh, reply = engine.respond(Session(), Command("start", intent.id), 1002.0)  # the store lost the row
+    after, reply = engine.respond(fresh, Choice(old_fixed), 1003.0)
+    assert catalog.text("stale_option") in reply.text
+    assert not any(o.kind == "resolved" for o in reply.outcomes) and after.step == fresh.step
+
+
+def test_session_saved_under_old_content_starts_over(catalog):
+    """A session pointing at an intent or node that no longer exists is started fresh, never a KeyError."""
+    engine = Engine(catalog)
+    for stale in (
+        Session(state="step", intent="no_such_intent", step=3, started=1.0, last_active=1.0, seq=5),
+        Session(state="triage", node="no_such_node", started=1.0, last_active=1.0, seq=5),
+        Session(state="slot", node="no_such_slot", intent=None, started=1.0, last_active=1.0, seq=5),
+        Session(state="disambiguate", candidates=("gone",), started=1.0, last_active=1.0, seq=5),
+    ):
+        for event in (Text("2"), Choice("5:fixed"), Text("my icloud is full")):
+            session, reply = engine.respond(stale, event, 2.0)
+            assert reply.messages and engine._fits_content(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.machine import Engine
-from bot.engine.model import Choice, Command, Session, Text
+from bot.engine.model import Choice, Command, HandoffClosed, Session, Text
 from bot.engine.summary import RESULT_LABELS, summarise
 
 
@@ -55,10 +55,17 @@ def test_handoff_closed_asks_for_feedback(catalog):
     engine = Engine(catalog, handoff_available=True)
     session, reply = engine.respond(Session(), Command("human"), 1.0)
     assert reply.handoff and session.state == "handoff"
-    session, reply = engine.respond(session, Command("handoff_closed"), 2.0)
+    session, reply = engine.respond(session, HandoffClosed(), 2.0)
     assert catalog.text("handoff_closed") in reply.text and catalog.text("feedback_question") in reply.text
     assert any(o.kind == "handoff" and o.detail == "closed" for o in reply.outcomes)
     helpful = next(b for b in reply.buttons if b.label == catalog.text("opt_helpful"))
     session, reply = engine.respond(session, Choice(helpful.data), 3.0)
     assert any(o.kind == "feedback" and o.detail == "helpful" for o in reply.outcomes)
     assert session.state == "idle"
+
+
+def test_handoff_closed_cannot_be_typed(catalog):
+    """A person typing /handoff_closed gets the help text: no outcome, no feedback question."""
+    engine = Engine(catalog, handoff_available=True)
+    _, reply = engine.respond(Session(), Command("handoff_closed"), 1.0)
+    assert not reply.outcomes and catalog.text("help") in reply.text
