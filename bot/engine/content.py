@@ -84,6 +84,9 @@ TEXT_KEYS = frozenset(
         "autoanswer_off",
         "admins_only",
         "commands",
+        "check_question",
+        "opt_next",
+        "opt_solved",
         "handoff_closed",
         "relay_from_operator",
         "relay_from_team",
@@ -117,7 +120,7 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
 
 
 class ContentError(Exception):
@@ -176,6 +179,14 @@ def _str_list(table: Mapping[str, Any], key: str, where: str, problems: _Problem
         problems.add(f"{where}.{key}", "must be a list of non-empty texts")
         return ()
     return tuple(value)
+
+
+def _bool(table: Mapping[str, Any], key: str, where: str, problems: _Problems) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        problems.add(f"{where}.{key}", "must be true or false")
+        return False
+    return value
 
 
 def _id(table: Mapping[str, Any], where: str, problems: _Problems) -> str:
@@ -296,6 +307,7 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         source=_str(table, "source", place, problems),
         when={k: tuple(v) for k, v in when.items()},
         warning=_str(table, "warning", place, problems, required=False) or None,
+        check=_bool(table, "check", place, problems),
     )
 
 

@@ -319,8 +319,11 @@ class Engine:
                 return value
         if session.state in ("step", "feedback", "offer_human"):
             wanted = self._yes_no(flat)
+            at_check = session.state == "step" and self._is_check(session)
             mapping = {
-                "step": {"yes": "fixed", "no": "not_fixed", "skip": "skip"},
+                "step": {"yes": "next", "no": "next", "skip": "next"}
+                if at_check
+                else {"yes": "fixed", "no": "not_fixed", "skip": "skip"},
                 "feedback": {"yes": "helpful", "no": "not_helpful"},
                 "offer_human": {"yes": "human", "no": "done"},
             }[session.state]
@@ -493,7 +496,14 @@ class Engine:
     def _present_step(self, session: Session, intent: Intent, out: _Out) -> Session:
         t = self.catalog.text
         out.say(self.render_step(intent, session))
-        return self._ask(session, "step", None, t("step_question"), out)
+        question = t("check_question") if self._is_check(session) else t("step_question")
+        return self._ask(session, "step", None, question, out)
+
+    def _is_check(self, session: Session) -> bool:
+        """The pending step only looks something up (content: check = true)."""
+        intent = self.catalog.intents.get(session.intent or "")
+        steps = self._steps(intent, session) if intent else []
+        return session.step < len(steps) and steps[session.step].check
 
     # ------------------------------------------------------------ questions
 
@@ -540,6 +550,8 @@ class Engine:
                 ("else", t("something_else")),
             ]
         if session.state == "step":
+            if self._is_check(session):
+                return [("next", t("opt_next")), ("fixed", t("opt_solved"))]
             return [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))]
         if session.state == "feedback":
             return [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))]
@@ -559,7 +571,8 @@ class Engine:
             return self._triage(session.evolve(state="idle"), ROOT, out, prompt=t("menu_prompt"))
         node, intent = session.node or "", session.intent or ""
         if session.state == "step" and intent in self.catalog.intents:
-            out.say(self.render_step(self.catalog.intents[intent], session), t("step_question"))
+            question = t("check_question") if self._is_check(session) else t("step_question")
+            out.say(self.render_step(self.catalog.intents[intent], session), question)
         elif session.state == "slot" and node in self.catalog.questions:
             out.say(self.catalog.questions[node].text)
         elif session.state == "triage" and node in self.catalog.triage:

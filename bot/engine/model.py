@@ -51,6 +51,7 @@ class Step:
     source: str
     when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     warning: str | None = None
+    check: bool = False  # the step only looks something up: "Done?" instead of "Did that fix it?"
 
 
 @dataclass(frozen=True, slots=True)

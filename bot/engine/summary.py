@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.engine.content import step_applies
 from bot.engine.model import Catalog, Session
 
-RESULT_LABELS = {"fixed": "fixed it", "not_fixed": "didn't help", "skip": "skipped"}
+RESULT_LABELS = {"fixed": "fixed it", "not_fixed": "didn't help", "skip": "skipped", "next": "done (a check)"}
 STEP_PREVIEW = 90  # characters of each step shown in the summary
 
 

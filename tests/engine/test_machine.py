@@ -563,3 +563,21 @@ def test_session_saved_under_old_content_starts_over(catalog):
         for event in (Text("2"), Choice("5:fixed"), Text("my icloud is full")):
             session, reply = engine.respond(stale, event, 2.0)
             assert reply.messages and engine._fits_content(session)
+
+
+def test_check_steps_ask_done_not_fixed(catalog):
+    """A step marked check asks 'Done?' with next/solved; 'yes' moves on and records 'next', not a resolution."""
+    import dataclasses
+
+    intent = next(i for i in catalog.intents.values() if i.kind == "cause" and not i.needs and len(i.steps) > 1)
+    steps = (dataclasses.replace(intent.steps[0], check=True), *intent.steps[1:])
+    checked = dataclasses.replace(intent, steps=steps, route=intent.route)
+    engine = Engine(dataclasses.replace(catalog, intents={**catalog.intents, intent.id: checked}))
+    session, reply = engine.respond(Session(), Command("start", intent.id), 10.0)
+    if session.state != "step":  # the route question comes first for intents that work both ways
+        session, reply = engine.respond(session, Text("1"), 11.0)
+    assert catalog.text("check_question") in reply.text and catalog.text("step_question") not in reply.text
+    assert [b.label for b in reply.buttons] == [catalog.text("opt_next"), catalog.text("opt_solved")]
+    session, reply = engine.respond(session, Text("yes"), 12.0)
+    assert session.step == 1 and not any(o.kind == "resolved" for o in reply.outcomes)
+    assert any(o.kind == "step" and o.detail == "next" for o in reply.outcomes)
