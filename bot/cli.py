@@ -73,8 +73,16 @@ def cli(ctx: click.Context, intents: Path | None) -> None:
 
 
 def _intents_dir(ctx: click.Context, settings: Settings | None = None) -> Path:
+    """--intents, else BOT_INTENTS, else intents/ (every command reads content from the same place)."""
     chosen = ctx.obj.get("intents") if ctx.obj else None
-    return chosen or (settings.intents_dir if settings else DEFAULT_INTENTS)
+    if chosen:
+        return Path(chosen)
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except SettingsError:  # an unrelated bad setting must not hide the content folder
+            return DEFAULT_INTENTS
+    return settings.intents_dir
 
 
 @cli.command()
@@ -150,7 +158,7 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> N
         event = console_event(line.rstrip("\n"), last)
         now = time.time()
         session, last = engine.respond(store.load(key), event, now)
-        text = line if isinstance(event, Text) else None
+        text = line.rstrip("\n") if isinstance(event, Text) else None
         store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
         if last.forget:
             store.forget_key(key)
@@ -288,7 +296,13 @@ def diagram(ctx: click.Context, out_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file (default: BOT_DB or data/bot.sqlite3).",
+)
 @click.option("--days", type=int, default=30, show_default=True, help="Look back this many days.")
 @click.pass_context
 def stats(ctx: click.Context, db_path: Path | None, days: int) -> None:
@@ -304,7 +318,8 @@ def stats(ctx: click.Context, db_path: Path | None, days: int) -> None:
 
 
 @cli.command()
-def run() -> None:
+@click.pass_context
+def run(ctx: click.Context) -> None:
     """Run the Telegram bot (polling, or a webhook when WEBHOOK_URL is set). Needs TELEGRAM_BOT_TOKEN."""
     settings = _settings()
     if not settings.token:
@@ -315,7 +330,7 @@ def run() -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.tg.app import run_bot
 
-    run_bot(settings, _catalog(settings.intents_dir))
+    run_bot(settings, _catalog(_intents_dir(ctx, settings)))
 
 
 def main() -> None:

@@ -171,7 +171,8 @@ def _handoff(row: tuple[Any, ...] | None) -> Handoff | None:
 
 
 class Store:
-    """All database access. Thread-safe for the simple calls the bot makes (one lock around writes)."""
+    """All database access. Use it from the thread that opened it (SQLite connections are per thread): the
+    bot's event loop, or the console. The lock keeps a write's statements together, not threads apart."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db

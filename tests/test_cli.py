@@ -68,17 +68,24 @@ def test_chat_transcript_whole_diagnosis(run, catalog, matcher):
     ios = catalog.questions["ios"]
     slots = {"route": "icloud", "ios": ios.options[0].value}
     steps = [s for s in intent.steps if step_applies(s, slots)]
-    step_options = [t("opt_fixed"), t("opt_not_fixed"), t("opt_skip")]
+
+    def question(step):  # a check step asks "Done?" with next/solved; a fix step "Did that fix it?"
+        if step.check:
+            return t("check_question"), [t("opt_next"), t("opt_solved")]
+        return t("step_question"), [t("opt_fixed"), t("opt_not_fixed"), t("opt_skip")]
+
     feedback_options = [t("opt_helpful"), t("opt_not_helpful")]
 
     expected = _bot([t("greeting"), t("menu_prompt")], [o.label for o in catalog.triage["menu"].options])
     expected += [f"you> {message}"]
     expected += _bot([t("intent_start", title=intent.title), ios.text], [o.label for o in ios.options])
     expected += ["you> 1"]
-    expected += _bot([intent.intro, _step(catalog, intent, steps, 0, slots), t("step_question")], step_options)
+    asked, options = question(steps[0])
+    expected += _bot([intent.intro, _step(catalog, intent, steps, 0, slots), asked], options)
     for k in range(1, len(steps)):
         expected += ["you> no"]
-        expected += _bot([_step(catalog, intent, steps, k, slots), t("step_question")], step_options)
+        asked, options = question(steps[k])
+        expected += _bot([_step(catalog, intent, steps, k, slots), asked], options)
     expected += ["you> no"]
     expected += _bot(
         [t("steps_exhausted"), catalog.escalations[intent.escalation], t("feedback_question")], feedback_options
@@ -206,9 +213,18 @@ def test_diagram_writes_one_file_per_category(run, tmp_path):
 
 
 def test_stats_on_empty_database(run, tmp_path):
-    """stats on a fresh database prints zeros instead of failing."""
+    """stats on a fresh (migrated, empty) database prints zeros instead of failing."""
+    from bot.storage import Store
+
+    Store.open(tmp_path / "s.sqlite3").close()
     result = run("stats", "--db", str(tmp_path / "s.sqlite3"))
     assert result.exit_code == 0 and "Conversations: 0" in result.stdout
+
+
+def test_stats_refuses_a_mistyped_database_path(run, tmp_path):
+    """A --db path that does not exist is an error, not a new empty database with zeros."""
+    result = run("stats", "--db", str(tmp_path / "typo.sqlite3"))
+    assert result.exit_code != 0 and not (tmp_path / "typo.sqlite3").exists()
 
 
 def test_stats_shows_the_same_report_as_the_support_chat(run, tmp_path, catalog):
@@ -278,3 +294,15 @@ def test_console_chat_survives_undecodable_and_odd_input(tmp_path):
     out = result.stdout.decode("utf-8", errors="replace")
     assert out.count("you> ") == len(lines)  # every line got a turn
     assert out.rstrip().endswith("bye")
+
+
+def test_check_honours_bot_intents(tmp_path):
+    """BOT_INTENTS chooses the content folder for check (and every command), like it does for run."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    broken = Path(__file__).resolve().parent / "fixtures" / "unknown_key"
+    result = CliRunner().invoke(cli, ["check"], env={"BOT_INTENTS": str(broken)}, obj={})
+    assert result.exit_code == 1
+    assert "unknown key" in result.output

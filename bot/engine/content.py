@@ -102,6 +102,18 @@ TEXT_KEYS = frozenset(
         "stats_header",
     ]
 )
+# the {fields} each text may use: what its caller passes (any other field would raise at run time)
+TEXT_FIELDS = {
+    "intent_start": {"title"},
+    "topic_switch": {"title"},
+    "step_header": {"n", "total"},
+    "relay_from_operator": {"name", "text"},
+    "relay_from_team": {"text"},
+    "ticket_header": {"number", "who"},
+    "ticket_closed": {"number"},
+    "ticket_ended": {"number"},
+    "stats_header": {"days"},
+}
 CAUSE_KEYS = frozenset(
     [
         "id",
@@ -119,7 +131,7 @@ CAUSE_KEYS = frozenset(
     ]
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
-NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires"])
+NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
 STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
 
 
@@ -181,6 +193,28 @@ def _str_list(table: Mapping[str, Any], key: str, where: str, problems: _Problem
     return tuple(value)
 
 
+def _table(value: Any, where: str, problems: _Problems) -> dict[str, Any]:
+    """`value` as a TOML table, or {} with a problem reported (never an AttributeError later)."""
+    if isinstance(value, dict):
+        return value
+    problems.add(where, f"must be a table, not {type(value).__name__}")
+    return {}
+
+
+def _tables(value: Any, where: str, problems: _Problems) -> list[dict[str, Any]]:
+    """`value` as an array of tables; entries that are not tables are reported and skipped."""
+    if not isinstance(value, list):
+        problems.add(where, f"must be an array of tables, not {type(value).__name__}")
+        return []
+    good = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            good.append(item)
+        else:
+            problems.add(f"{where}[{i}]", f"must be a table, not {type(item).__name__}")
+    return good
+
+
 def _bool(table: Mapping[str, Any], key: str, where: str, problems: _Problems) -> bool:
     value = table.get(key, False)
     if not isinstance(value, bool):
@@ -212,14 +246,14 @@ def _read(path: Path, problems: _Problems) -> dict[str, Any]:
 
 def _load_questions(data: Mapping[str, Any], where: str, problems: _Problems) -> dict[str, Question]:
     questions: dict[str, Question] = {}
-    for slot, table in data.items():
+    for slot, table in _table(data, f"{where}: questions", problems).items():
         place = f"{where}: questions.{slot}"
         if not isinstance(table, dict):
             problems.add(place, "must be a table")
             continue
         _check_keys(table, ("text", "options"), place, problems)
         options = []
-        for i, opt in enumerate(table.get("options", [])):
+        for i, opt in enumerate(_tables(table.get("options", []), f"{place}.options", problems)):
             oplace = f"{place}.options[{i}]"
             if not isinstance(opt, dict):
                 problems.add(oplace, "must be a table")
@@ -243,14 +277,14 @@ def _load_placeholders(
     data: Mapping[str, Any], questions: Mapping[str, Question], where: str, problems: _Problems
 ) -> dict[str, Placeholder]:
     placeholders: dict[str, Placeholder] = {}
-    for name, table in data.items():
+    for name, table in _table(data, f"{where}: placeholders", problems).items():
         place = f"{where}: placeholders.{name}"
         if not isinstance(table, dict):
             problems.add(place, "must be a table")
             continue
         _check_keys(table, ("slot", "values"), place, problems)
         slot = _str(table, "slot", place, problems)
-        values = table.get("values", {})
+        values = _table(table.get("values", {}), f"{place}.values", problems)
         if slot and slot not in questions:
             problems.add(f"{place}.slot", f"unknown slot '{slot}'")
         elif slot:
@@ -265,13 +299,13 @@ def _load_placeholders(
 
 def _load_triage(data: Any, where: str, problems: _Problems) -> dict[str, TriageNode]:
     nodes: dict[str, TriageNode] = {}
-    for i, table in enumerate(data if isinstance(data, list) else []):
+    for i, table in enumerate(_tables(data, f"{where}: triage", problems)):
         place = f"{where}: triage[{i}]"
         _check_keys(table, ("id", "text", "options"), place, problems)
         node_id = _id(table, place, problems)
         place = f"{where}: triage.{node_id or i}"
         options = []
-        for j, opt in enumerate(table.get("options", [])):
+        for j, opt in enumerate(_tables(table.get("options", []), f"{place}.options", problems)):
             oplace = f"{place}.options[{j}]"
             _check_keys(opt, ("label", "goto", "set"), oplace, problems)
             sets = opt.get("set", {})
@@ -340,7 +374,8 @@ def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: 
             kind = "out_of_scope"
         return Intent(
             category="none",
-            kind=kind or "out_of_scope",  # type: ignore[arg-type]
+            kind=kind or "out_of_scope",  # type: ignore[arg-type]  # checked against KINDS_NONE above
+            alerts=_str_list(table, "alerts", place, problems),
             reply=_str(table, "reply", place, problems),
             **common,
         )
@@ -348,16 +383,16 @@ def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: 
     route = _str(table, "route", place, problems)
     if route and route not in ROUTES:
         problems.add(f"{place}.route", f"'{route}' is not one of {', '.join(ROUTES)}")
-    raw_steps = table.get("step", [])
+    raw_steps = _tables(table.get("step", []), f"{place}.step", problems)
     steps = tuple(_load_step(s, f"{place}.step[{k}]", problems) for k, s in enumerate(raw_steps))
     if not steps:
         problems.add(place, "has no steps")
     return Intent(
-        category=category,  # type: ignore[arg-type]
+        category=category,  # type: ignore[arg-type]  # one of CATEGORIES: checked in _load_intent_file
         kind="cause",
         alerts=_str_list(table, "alerts", place, problems),
         source=_str(table, "source", place, problems),
-        route=route if route in ROUTES else "both",  # type: ignore[arg-type]
+        route=route if route in ROUTES else "both",  # type: ignore[arg-type]  # narrowed by the membership test
         needs=_str_list(table, "needs", place, problems),
         intro=_str(table, "intro", place, problems),
         escalation=_str(table, "escalation", place, problems),
@@ -381,7 +416,8 @@ def _load_intent_file(path: Path, problems: _Problems) -> list[tuple[str, Intent
     if category != expected:
         problems.add(f"{where}: category", f"'{category}' does not match the file name (expected '{expected}')")
     loaded = [
-        _load_intent(t, category, f"{where}: intent[{i}]", problems) for i, t in enumerate(data.get("intent", []))
+        _load_intent(t, category, f"{where}: intent[{i}]", problems)
+        for i, t in enumerate(_tables(data.get("intent", []), f"{where}: intent", problems))
     ]
     return [
         (f"{where}: intent[{i}]" + (f" ({intent.id})" if intent.id else ""), intent) for i, intent in enumerate(loaded)
@@ -512,18 +548,24 @@ def load_catalog(directory: Path | str) -> Catalog:
     shared = _read(bot_path, problems)
     where = bot_path.as_posix()
     _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage"), where, problems)
-    texts = shared.get("text", {})
+    texts = _table(shared.get("text", {}), f"{where}: text", problems)
     for key in sorted(set(texts) - TEXT_KEYS):
         problems.add(f"{where}: text.{key}", "unknown text key")
     for key in sorted(TEXT_KEYS - set(texts)):
         problems.add(f"{where}: text", f"missing '{key}'")
     for key, value in texts.items():
+        if isinstance(value, str):
+            fields = set(_fields(value))
+            if fields - TEXT_FIELDS.get(key, set()):
+                allowed = ", ".join(sorted(TEXT_FIELDS.get(key, set()))) or "none"
+                problems.add(f"{where}: text.{key}", f"unknown field(s) {sorted(fields)}; allowed: {allowed}")
         _str(texts, key, f"{where}: text", problems)
         del value
     questions = _load_questions(shared.get("questions", {}), where, problems)
     placeholders = _load_placeholders(shared.get("placeholders", {}), questions, where, problems)
     escalations = {}
-    for key, table in shared.get("escalations", {}).items():
+    for key, table in _table(shared.get("escalations", {}), f"{where}: escalations", problems).items():
+        table = _table(table, f"{where}: escalations.{key}", problems)
         _check_keys(table, ("text",), f"{where}: escalations.{key}", problems)
         escalations[key] = _str(table, "text", f"{where}: escalations.{key}", problems)
     triage = _load_triage(shared.get("triage", []), where, problems)

@@ -110,7 +110,7 @@ def build_application(
     store: Store,
     *,
     metrics: Metrics | None = None,
-    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]  # PTB leaves its parameter open
     flood: FloodGate | None = None,
     clock: Callable[[], float] = time.time,
     on_shutdown: Callable[[], None] | None = None,

@@ -131,7 +131,7 @@ class Handlers:
         self.links = Continuation(engine, store)
         self._handled_here: OrderedDict[int, None] = OrderedDict()  # update ids this process took on
 
-    def register(self, app: Application) -> None:  # type: ignore[type-arg]
+    def register(self, app: Application) -> None:  # type: ignore[type-arg]  # any of PTB's six generics
         add = app.add_handler
         add(CommandHandler("autoanswer", self.on_autoanswer, filters=filters.ChatType.GROUPS & NEW))
         add(CommandHandler("close", self.on_close, filters=CHATS & NEW))

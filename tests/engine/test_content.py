@@ -210,3 +210,37 @@ def test_all_problems_reported_in_one_pass():
     assert any("icloud_full" in p and "unknown key 'colour'" in p for p in problems)
     assert any("disk_full" in p and "unknown escalation 'nobody'" in p for p in problems)
     assert str(info.value) == "\n".join(problems)
+
+
+def _tiny_copy(tmp_path):
+    import shutil
+
+    target = tmp_path / "content"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "tiny", target)
+    return target
+
+
+def test_wrong_types_are_reported_not_raised(tmp_path):
+    """A list where a table belongs, or a plain string as an escalation, is a reported problem, not a crash."""
+    folder = _tiny_copy(tmp_path)
+    (folder / "storage.toml").write_text('category = "storage"\nintent = ["oops"]\n', encoding="utf-8")
+    bot = folder / "bot.toml"
+    bot.write_text(bot.read_text(encoding="utf-8") + '\n[escalations]\nplain = "just a string"\n', encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_catalog(folder)
+    text = "\n".join(caught.value.problems)
+    assert "intent[0]: must be a table, not str" in text
+    assert "escalations.plain: must be a table, not str" in text
+
+
+def test_unknown_field_in_shared_wording_is_reported(tmp_path):
+    """A {field} the caller never passes ('{nope}') is caught by check, not by a person mid-conversation."""
+    folder = _tiny_copy(tmp_path)
+    bot = folder / "bot.toml"
+    text = bot.read_text(encoding="utf-8")
+    start = text.index("\ntopic_switch = ")
+    end = text.index("\n", start + 1)
+    bot.write_text(text[:start] + '\ntopic_switch = "Switching to {nope}."' + text[end:], encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_catalog(folder)
+    assert any("text.topic_switch" in p and "nope" in p for p in caught.value.problems)

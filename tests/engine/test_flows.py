@@ -29,7 +29,8 @@ def _answer_questions(talk, catalog, chosen: dict[str, str] | None = None) -> No
 
 @pytest.mark.parametrize("intent_id", CAUSES)
 def test_walk_to_escalation(catalog, engine, chat, intent_id):
-    """/start <id>, first option to each question, 'not fixed' at every step, then the escalation."""
+    """/start <id>, first option to each question, 'not fixed' (or 'next' at a check step) at every step, then
+    the escalation."""
     intent = catalog.intents[intent_id]
     talk = chat(engine)
     reply = talk.command("start", intent_id)
@@ -38,11 +39,13 @@ def test_walk_to_escalation(catalog, engine, chat, intent_id):
     assert intent.intro in talk.reply.text
     steps = [s for s in intent.steps if step_applies(s, talk.session.slots)]
     assert steps
-    for n in range(1, len(steps) + 1):
+    for n, step in enumerate(steps, start=1):
         assert talk.session.state == "step"
         assert catalog.text("step_header", n=str(n), total=str(len(steps))) in talk.reply.text
         assert "{" not in talk.reply.text.replace("{}", "")  # every placeholder was filled
-        talk.press("not_fixed")
+        question = catalog.text("check_question" if step.check else "step_question")
+        assert talk.reply.text.endswith(question)
+        talk.press("next" if step.check else "not_fixed")
     assert catalog.text("steps_exhausted") in talk.reply.text
     assert catalog.escalations[intent.escalation] in talk.reply.text
     assert talk.kinds().count("step") == len(steps)
@@ -73,7 +76,7 @@ def _transcript_for(catalog, engine, chat, intent_id: str, ios: str) -> str:
     _answer_questions(talk, catalog, {"ios": ios})
     texts = [talk.reply.text]
     while talk.session.state == "step":
-        texts.append(talk.press("not_fixed").text)
+        texts.append(talk.press("next" if "next" in talk.values() else "not_fixed").text)
     return "\n".join(texts)
 
 

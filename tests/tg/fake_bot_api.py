@@ -280,6 +280,21 @@ class FakeBotApi:
                         return self.press(user_id, message, button["callback_data"])
         raise AssertionError(f"no button {label!r} in chat {chat_id}: {self.texts(chat_id)}")
 
+    def press_any(self, user_id: int, chat_id: int, *labels: str) -> str:
+        """Press the first of `labels` that a keyboard still shows (newest first); return it. A fix step offers
+        "No, still failing", a check step "Done, next step": tests that only move on accept either."""
+        shown = {
+            button["text"]
+            for message in self.bot_messages(chat_id)
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row
+        }
+        for label in labels:
+            if label in shown:
+                self.press_label(user_id, chat_id, label)
+                return label
+        raise AssertionError(f"none of {labels!r} in chat {chat_id}: {self.texts(chat_id)}")
+
     def redeliver(self, update: Json) -> None:
         """Queue an update again with the same update_id (Telegram repeats one it thinks was not received)."""
         with self._cond:

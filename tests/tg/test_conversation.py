@@ -46,13 +46,14 @@ async def test_buttons_walk_to_a_fix_and_each_answered_question_is_marked(
             await fake.wait_sent(1, total)
         fake.send_text(1, "ios 18")  # the iOS question answered in words
         texts = await fake.wait_sent(1, 5)
-        fake.press_label(1, 1, catalog.text("opt_fixed"))
+        solved = fake.press_any(1, 1, catalog.text("opt_fixed"), catalog.text("opt_solved"))
         texts = await fake.wait_sent_exactly(1, 6)
     greeting, icloud, which, ios, step, fixed = texts
     assert greeting == joined(catalog.text("greeting"), MENU)
     assert (icloud, which) == (ICLOUD_MENU, "Which one fits best?")
     assert ios.startswith(joined(FULL, "Which iOS version"))
-    assert joined("", "Step 1 of") in step and step.endswith(joined("", catalog.text("step_question")))
+    question = catalog.text("step_question" if solved == catalog.text("opt_fixed") else "check_question")
+    assert joined("", "Step 1 of") in step and step.endswith(joined("", question))
     assert fixed == joined(catalog.text("fixed"), catalog.text("feedback_question"))
     assert len(fake.calls("answerCallbackQuery")) == 4
     messages = fake.bot_messages(1)
@@ -61,7 +62,7 @@ async def test_buttons_walk_to_a_fix_and_each_answered_question_is_marked(
         joined(icloud, "» Not enough iCloud storage"),
         joined(which, "» iCloud storage is full"),
         ios,  # answered in words: not edited, keyboard left as it was
-        joined(step, "» " + catalog.text("opt_fixed")),
+        joined(step, "» " + solved),
         fixed,
     ]
     assert ["reply_markup" in m for m in messages] == [False, False, False, True, False, True]
