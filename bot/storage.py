@@ -283,24 +283,24 @@ class Store:
 
     def forget_user(self, user_id: int) -> int:
         """Delete everything stored about a person; returns the number of rows removed."""
-        removed = 0
-        with self._lock, self._atomic():
-            removed += self.db.execute(
-                "DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE user_id = ?)",
-                [user_id],
-            ).rowcount
-            for table in ("sessions", "turns", "outcomes", "handoffs", "continue_links", "users"):
-                removed += self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
-        return removed
+        return self._forget(
+            "user_id", user_id, ("sessions", "turns", "outcomes", "handoffs", "continue_links", "users")
+        )
 
     def forget_key(self, key: str) -> int:
+        """Delete everything stored about one conversation (the console's /forget)."""
+        return self._forget("key", key, ("sessions", "turns", "outcomes", "handoffs", "continue_links"))
+
+    def _forget(self, column: str, value: int | str, tables: tuple[str, ...]) -> int:
+        # column and tables are fixed names from the two callers above, never user input
         removed = 0
         with self._lock, self._atomic():
             removed += self.db.execute(
-                "DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE key = ?)", [key]
+                f"DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE {column} = ?)",
+                [value],
             ).rowcount
-            for table in ("sessions", "turns", "outcomes", "handoffs", "continue_links"):
-                removed += self.db.execute(f"DELETE FROM {table} WHERE key = ?", [key]).rowcount
+            for table in tables:
+                removed += self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", [value]).rowcount
         return removed
 
     def purge(self, older_than: float) -> int:

@@ -254,3 +254,16 @@ def test_undecodable_text_is_stored_not_raised(store):
     stored = store.query("SELECT text FROM turns WHERE key = 'k'")[0][0]
     assert stored == "hi \ufffd\ufffd there"
     assert store.load("k").words  # the session round-trips
+
+
+def test_forget_user_empties_every_table_that_has_a_user_id(store):
+    """Walks the schema: any table with a user_id column (now or added later) is emptied for that person."""
+    tables = [t for t in store.db.table_names() if "user_id" in store.db.table(t).columns_dict]
+    assert {"sessions", "turns", "outcomes", "handoffs", "users"} <= set(tables)
+    for table in tables:
+        store.db.table(table).insert({"user_id": 7})
+        store.db.table(table).insert({"user_id": 8})
+    store.forget_user(7)
+    for table in tables:
+        assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 7") == [(0,)], table
+        assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 8") == [(1,)], table
