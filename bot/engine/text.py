@@ -101,21 +101,28 @@ def _unversioned(text: str) -> str:
     return _VERSION.sub(replace, text)
 
 
-_ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\b")
+_ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\s*(?:[,.!;]|$)")  # "? no," not "? no wifi"
 
 
 def clauses(text: str) -> list[tuple[list[str], bool]]:
     """The message as clauses split at punctuation: (word tokens, ruled out).
 
-    A clause is ruled out when the person asks and answers it themselves: "icloud full? no, 180gb free".
+    A question the person answers with "no" is ruled out, and so is the rest of that answer's sentence:
+    in "icloud full? no, 180gb free. wifi? the cafe one" both "icloud full" and "180gb free" are no clue.
     """
     parts = re.split(r"(\?)", _unversioned(_fold(text)))
     out: list[tuple[list[str], bool]] = []
+    answering = False  # inside the sentence that answers "... ? no"
     for i in range(0, len(parts), 2):
         ruled_out = i + 2 < len(parts) and bool(_ANSWERED_NO.match(parts[i + 2]))
-        pieces = [words for piece in _CLAUSE.split(parts[i]) if (words := _WORD.findall(piece))]
-        # only the question right before "? no" is ruled out, not the sentences before it
-        out.extend((words, ruled_out and k == len(pieces) - 1) for k, words in enumerate(pieces))
+        sentences = re.split(r"[.!;\n]+", parts[i])
+        for n, sentence in enumerate(sentences):
+            pieces = [words for piece in _CLAUSE.split(sentence) if (words := _WORD.findall(piece))]
+            last_sentence = n == len(sentences) - 1
+            for k, words in enumerate(pieces):
+                # the answer's own sentence is ruled out; of the text before "? no", only the question itself
+                out.append((words, (answering and n == 0) or (ruled_out and last_sentence and k == len(pieces) - 1)))
+        answering = ruled_out
     return out
 
 
