@@ -85,6 +85,7 @@ TEXT_KEYS = frozenset(
         "admins_only",
         "commands",
         "check_question",
+        "narrowed",
         "opt_next",
         "opt_solved",
         "handoff_closed",

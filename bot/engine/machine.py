@@ -136,7 +136,7 @@ class Engine:
         catalog = self.catalog
         if session.intent is not None and session.intent not in catalog.intents:
             return False
-        if any(c not in catalog.intents for c in session.candidates):
+        if session.state == "disambiguate" and any(c not in catalog.intents for c in session.candidates):
             return False
         if session.state == "slot":
             return session.node in catalog.questions
@@ -290,6 +290,10 @@ class Engine:
         if intent and intent.kind == "greeting":
             out.say(t("greeting_mid_flow"))
             return self._repeat(session, out)
+        narrowed = self._narrow(session, text)
+        if narrowed:  # "windows" at "which computer and app?": ask again with just the Windows options
+            question = self.catalog.questions[session.node or ""]
+            return self._ask(session.evolve(candidates=narrowed), "slot", question.slot, t("narrowed"), out)
         if intent and intent.kind == "confused":  # "what do you mean?": explain, then the same question
             out.say(intent.reply)
             return self._repeat(session, out)
@@ -369,6 +373,17 @@ class Engine:
                 return str(j)
         return None
 
+    def _narrow(self, session: Session, text: str) -> tuple[str, ...]:
+        """The slot options whose labels share every typed word, when that is some but not all of them."""
+        if session.state != "slot" or session.node not in self.catalog.questions:
+            return ()
+        typed = {w for w in normalise(text).split() if w not in STOPWORDS}
+        if not typed or len(typed) > SHORT_ANSWER:
+            return ()
+        options = self._options(session)
+        fits = tuple(v for v, label in options if typed <= set(normalise(label).split()))
+        return fits if 1 < len(fits) < len(options) else ()
+
     def _read_slot(self, slot: str, text: str, flat: str) -> str | None:
         found = extract_slots(text).get(slot)
         if found:
@@ -397,6 +412,7 @@ class Engine:
     def _answer(self, session: Session, value: str, out: _Out) -> Session:
         if session.state == "slot" and session.node:
             slots = {**session.slots, session.node: value}
+            session = session.evolve(candidates=())
             intent = self.catalog.intents[session.intent or ""]
             return self._continue_intent(session.evolve(slots=slots), intent, out)
         if session.state == "triage":
@@ -541,7 +557,9 @@ class Engine:
         t = self.catalog.text
         node = session.node or ""
         if session.state == "slot" and node in self.catalog.questions:
-            return [(o.value, o.label) for o in self.catalog.questions[node].options]
+            options = self.catalog.questions[node].options
+            keep = set(session.candidates) | {"not_sure"} if session.candidates else None
+            return [(o.value, o.label) for o in options if keep is None or o.value in keep]
         if session.state == "triage" and node in self.catalog.triage:
             return [(str(j), o.label) for j, o in enumerate(self.catalog.triage[node].options)]
         if session.state == "disambiguate":

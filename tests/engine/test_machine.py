@@ -581,3 +581,20 @@ def test_check_steps_ask_done_not_fixed(catalog):
     session, reply = engine.respond(session, Text("yes"), 12.0)
     assert session.step == 1 and not any(o.kind == "resolved" for o in reply.outcomes)
     assert any(o.kind == "step" and o.detail == "next" for o in reply.outcomes)
+
+
+def test_a_word_that_fits_several_options_narrows_the_question(catalog):
+    """'windows' at 'which computer and app?' asks again with only the Windows options; '2' then picks from those."""
+    engine = Engine(catalog)
+    intent = next(i for i in catalog.intents.values() if i.kind == "cause" and i.needs == ("computer",))
+    session, reply = engine.respond(Session(), Command("start", intent.id), 10.0)
+    assert session.state == "slot" and session.node == "computer"
+    session, reply = engine.respond(session, Text("windows"), 11.0)
+    labels = [b.label for b in reply.buttons]
+    question = catalog.questions["computer"]
+    windows = [o.label for o in question.options if "windows" in o.label.lower()]
+    assert catalog.text("narrowed") in reply.text and labels[: len(windows)] == windows
+    assert all("mac" not in label.lower() for label in labels)
+    session, reply = engine.respond(session, Text("2"), 12.0)
+    chosen = next(o.value for o in question.options if o.label == labels[1])
+    assert session.slots["computer"] == chosen and session.candidates == ()
