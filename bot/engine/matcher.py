@@ -28,6 +28,7 @@ NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity s
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
 CATEGORY_WEIGHT = 0.3  # weight of a second naive Bayes with one class per category (more data per class)
+GENERAL_MARGIN = 0.2  # a cause must beat the vague "general" reading by this much, or the bot asks first
 SCOPE_MASS = 0.3  # when out-of-scope intents hold this much of the posterior, the best of them wins
 # The weights above were chosen by 5-fold cross-validation over the content's own phrases (not on a test set).
 KEYWORD_BONUS = 0.12
@@ -76,7 +77,9 @@ class Matcher:
         nb_alpha: float = NB_ALPHA,
         pair_weight: float = PAIR_WEIGHT,
         category_weight: float = CATEGORY_WEIGHT,
+        general_margin: float = GENERAL_MARGIN,
     ) -> None:
+        self.general_margin = general_margin
         self.category_weight = category_weight
         self.scope_mass = scope_mass
         self.nb_weight = nb_weight
@@ -216,6 +219,10 @@ class Matcher:
                 return Match(self._fallback.id, "general", score)
             return Match(None, "none", score)
         top = ranked[0]
+        if self.general_margin and top.intent.kind == "cause":
+            general = next((c for c in self._top(scores, 8) if c.intent.kind == "general"), None)
+            if general is not None and general.score >= top.score - self.general_margin:
+                top = general
         close = tuple(
             c.intent.id
             for c in ranked[1:3]
