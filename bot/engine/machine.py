@@ -57,6 +57,11 @@ SHORT_ANSWER = 3  # at a menu, up to this many words can be an answer; more is a
 SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
 
 
+def _remember(session: Session, text: str) -> Session:
+    """Keep the person's own description for a human's summary (the last few, shortened)."""
+    return session.evolve(words=(*session.words, text[:500])[-MAX_WORDS:])
+
+
 def _describes_problem(text: str) -> bool:
     """Long enough to be a new problem, not a short answer like "windows with itunes"."""
     return len([f for f in features(text) if " " not in f and not f.startswith("~")]) >= 3
@@ -232,7 +237,7 @@ class Engine:
             out.outcomes.append(Outcome("out_of_scope"))
             out.say(t("out_of_scope"))
             return self._triage(session, ROOT, out, prompt=t("out_of_scope_menu"))
-        session = session.evolve(words=(*session.words, text[:500])[-MAX_WORDS:])
+        session = _remember(session, text)
         if intent.kind == "cause" and match.ambiguous:
             return self._disambiguate(session, (intent.id, *match.ambiguous), out)
         if intent.kind in ("cause", "general"):
@@ -283,8 +288,7 @@ class Engine:
             if session.state == "step":
                 out.outcomes.append(Outcome("abandoned", session.intent, session.step, "topic switch"))
             out.say(t("topic_switch", title=intent.title))
-            words = (*session.words, text[:500])[-MAX_WORDS:]
-            return self._start_intent(session.evolve(words=words), intent, text, out, announce=False)
+            return self._start_intent(_remember(session, text), intent, text, out, announce=False)
         if intent and intent.kind == "human":
             return self._human(session, out)
         if intent and intent.kind == "greeting":
@@ -483,9 +487,9 @@ class Engine:
         session = session.evolve(intent=intent.id, step=0, tried=(), slots=slots, candidates=(), misses=0)
         if announce:
             out.say(self.catalog.text("intent_start", title=intent.title))
-        return self._continue_intent(session, intent, out, intro=True)
+        return self._continue_intent(session, intent, out)
 
-    def _continue_intent(self, session: Session, intent: Intent, out: _Out, *, intro: bool = True) -> Session:
+    def _continue_intent(self, session: Session, intent: Intent, out: _Out) -> Session:
         for slot in intent.needs:
             if slot not in session.slots:
                 question = self.catalog.questions[slot]

@@ -187,7 +187,6 @@ def _negated_positions(words: list[str]) -> set[int]:
     joined = " ".join(words)
     for m in NO_PROBLEM.finditer(joined):
         negated.update(_scope(words, len(joined[: m.end()].split())))
-    joined = " ".join(words)
     for m in NOT_THE_ISSUE.finditer(joined):  # "my wifi is slow but thats not the issue": all of it ruled out
         before = joined[: m.start()].split()
         start = max((j + 1 for j, w in enumerate(before) if w in SCOPE_END), default=0)
