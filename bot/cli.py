@@ -19,7 +19,7 @@ from bot.config import DEFAULT_INTENTS, Settings, SettingsError
 from bot.engine.content import ContentError, load_catalog
 from bot.engine.machine import Engine
 from bot.engine.matcher import Matcher
-from bot.engine.model import CATEGORIES, Catalog, Choice, Command, Event, Reply, Text
+from bot.engine.model import CATEGORIES, Catalog, Choice, Command, Event, Reply, Session, Text
 from bot.storage import Store
 
 LABELS = (*CATEGORIES, "general", "none")
@@ -133,12 +133,18 @@ def console_event(line: str, last: Reply | None) -> Event:
     help="SQLite file (default: BOT_DB or data/bot.sqlite3).",
 )
 @click.option("--memory", is_flag=True, help="Keep nothing: use an in-memory database.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Machine-readable: one JSON object a line in and out.")
 @click.pass_context
-def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
+def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool, as_jsonl: bool) -> None:
     """Talk to the bot in the terminal. Type the option number or the words; /reset, /help; Ctrl-D quits.
 
     Uses the same engine and database as the Telegram bot, so a conversation continues across runs.
+    With --jsonl, each input line is {"text": ...}, {"button": N} (the N-th option, from 1) or
+    {"command": "reset"}; each reply is {"messages": [...], "buttons": [labels], "question": kind or null}.
     """
+    if as_jsonl:
+        ctx.invoke(chat_jsonl, user=user, db_path=db_path, memory=memory)
+        return
     settings = _settings()
     engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
     store = Store.memory() if memory else Store.open(db_path or settings.db_path)
@@ -166,6 +172,84 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> N
         render_console(last, out)
         out.flush()
     out.write("bye\n")
+    store.close()
+
+
+def question_kind(session: Session) -> str | None:
+    """What the pending question asks, for machine front-ends: slot:NAME, triage, step, check, ... or None."""
+    if session.state == "slot":
+        return f"slot:{session.node}"
+    if session.state in ("idle", "handoff"):
+        return None
+    return session.state
+
+
+def jsonl_event(line: str, last: Reply | None) -> Event | str:
+    """One JSON input line -> engine event, or an error message for a malformed line."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    if isinstance(data.get("text"), str):
+        return Text(data["text"])
+    if isinstance(data.get("command"), str) and data["command"].strip("/"):
+        name, _, arg = data["command"].strip().lstrip("/").partition(" ")
+        return Command(name, arg)
+    button = data.get("button")
+    if isinstance(button, int) and not isinstance(button, bool):
+        if last and 1 <= button <= len(last.buttons):
+            return Choice(last.buttons[button - 1].data)
+        return f"no option {button}"
+    return 'expected {"text": ...}, {"button": N} or {"command": ...}'
+
+
+def _jsonl_reply(reply: Reply, session: Session) -> str:
+    return json.dumps(
+        {
+            "messages": list(reply.messages),
+            "buttons": [b.label for b in reply.buttons],
+            "question": question_kind(session),
+        },
+        ensure_ascii=False,
+    )
+
+
+@click.command(hidden=True)
+@click.option("--user", default="console")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None)
+@click.option("--memory", is_flag=True)
+@click.pass_context
+def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
+    """The console chat as a protocol: one JSON object a line in, one a reply out."""
+    settings = _settings()
+    engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
+    store = Store.memory() if memory else Store.open(db_path or settings.db_path)
+    key = f"console:{user}"
+    session = store.load(key)
+    last: Reply | None = None
+    if session.state == "idle":
+        session, last = engine.respond(session, Command("start"), time.time())
+    else:
+        session, last = engine.present(session)
+    store.record(key, session, now=time.time())
+    click.echo(_jsonl_reply(last, session))
+    for line in _read_lines(sys.stdin.buffer):
+        if not line.strip():
+            continue
+        event = jsonl_event(line, last)
+        if isinstance(event, str):
+            click.echo(json.dumps({"error": event}))
+            continue
+        now = time.time()
+        session, last = engine.respond(store.load(key), event, now)
+        text = event.text if isinstance(event, Text) else None
+        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
+        if last.forget:
+            store.forget_key(key)
+        click.echo(_jsonl_reply(last, session))
+        sys.stdout.flush()
     store.close()
 
 

@@ -306,3 +306,26 @@ def test_check_honours_bot_intents(tmp_path):
     result = CliRunner().invoke(cli, ["check"], env={"BOT_INTENTS": str(broken)}, obj={})
     assert result.exit_code == 1
     assert "unknown key" in result.output
+
+
+# ---------------------------------------------------------------- chat --jsonl
+
+
+def test_chat_jsonl_protocol_drives_a_conversation(run, catalog):
+    """--jsonl: a greeting object, then one object per input line; buttons are pressed by their number."""
+    lines = [
+        json.dumps({"command": "start icloud_full"}),
+        json.dumps({"button": 1}),
+        "not json",
+        json.dumps({"button": 99}),
+        json.dumps({"command": "reset"}),
+    ]
+    result = run("chat", "--jsonl", "--memory", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0]["question"] == "triage" and out[0]["messages"][0] == catalog.text("greeting")
+    assert out[1]["question"] == "slot:ios" and out[1]["messages"][-1] == catalog.questions["ios"].text
+    assert out[1]["buttons"] == [o.label for o in catalog.questions["ios"].options]
+    assert out[2]["question"] in {"step", "slot:route"} and out[2]["messages"]
+    assert "error" in out[3] and "error" in out[4]
+    assert out[5]["question"] == "triage" and out[5]["buttons"]
