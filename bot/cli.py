@@ -184,6 +184,13 @@ def question_kind(session: Session) -> str | None:
     return session.state
 
 
+def diagnosis(session: Session) -> dict[str, Any] | None:
+    """The cause the conversation is on, and the pending step's index while steps are shown."""
+    if session.intent is None:
+        return None
+    return {"intent": session.intent, "step": session.step if session.state == "step" else None}
+
+
 def jsonl_event(line: str, last: Reply | None) -> Event | str:
     """One JSON input line -> engine event, or an error message for a malformed line."""
     try:
@@ -211,6 +218,7 @@ def _jsonl_reply(reply: Reply, session: Session) -> str:
             "messages": list(reply.messages),
             "buttons": [b.label for b in reply.buttons],
             "question": question_kind(session),
+            "diagnosis": diagnosis(session),
         },
         ensure_ascii=False,
     )

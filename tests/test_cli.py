@@ -327,5 +327,6 @@ def test_chat_jsonl_protocol_drives_a_conversation(run, catalog):
     assert out[1]["question"] == "slot:ios" and out[1]["messages"][-1] == catalog.questions["ios"].text
     assert out[1]["buttons"] == [o.label for o in catalog.questions["ios"].options]
     assert out[2]["question"] in {"step", "slot:route"} and out[2]["messages"]
+    assert out[0]["diagnosis"] is None and out[2]["diagnosis"]["intent"] == "icloud_full"
     assert "error" in out[3] and "error" in out[4]
     assert out[5]["question"] == "triage" and out[5]["buttons"]
