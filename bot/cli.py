@@ -427,3 +427,26 @@ def run(ctx: click.Context) -> None:
 
 def main() -> None:
     cli(obj={})
+
+
+@cli.command("read-image")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def read_image(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Read screenshots (PNG, JPEG, HEIC ...) and diagnose them; one JSON object a line, in order:
+    file, text (redacted, without the screen's chrome), intent, category, score; or file, error.
+    Needs the `ocr` extra (pip install '.[ocr]').
+    """
+    from bot import vision
+    from bot.vision.files import read_files
+
+    if not vision.available():
+        raise click.ClickException("reading images needs the ocr extra: pip install '.[ocr]'")
+    matcher = Matcher.from_catalog(_catalog(_intents_dir(ctx)))
+
+    def diagnose(text: str) -> tuple[str | None, str, float]:
+        match = matcher.match(text)
+        return match.intent, match.category, match.score
+
+    for row in read_files(files, diagnose):
+        click.echo(json.dumps(row, ensure_ascii=False))

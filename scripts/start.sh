@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet -e '.[ocr]'  # ocr: reading screenshots (offline)
   touch .venv/.installed
 fi
 exec .venv/bin/python -m bot "$@"

@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.installed-dev ] || [ pyproject.toml -nt .venv/.installed-dev ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e '.[dev,ocr]'
   touch .venv/.installed-dev .venv/.installed
 fi
 echo "== lint (ruff)";          .venv/bin/ruff check bot tests scripts

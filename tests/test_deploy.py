@@ -238,7 +238,8 @@ def test_env_example_is_valid_configuration(tmp_path: Path, uncomment: bool) -> 
 def test_dockerfile_base_and_install() -> None:
     (base,) = dockerfile("FROM")
     assert re.fullmatch(r"python:3\.11(\.\d+)?-slim(-\w+)?", base)
-    assert any(re.search(r"\bpip install \.(\s|$)", run) for run in dockerfile("RUN"))
+    # with the ocr extra (screenshots are read in the image too)
+    assert any(re.search(r"\bpip install '\.\[ocr\]'(\s|$)", run) for run in dockerfile("RUN"))
 
 
 def test_dockerfile_runs_as_non_root() -> None:
