@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -47,6 +48,14 @@ TEXT_EVERY = 0.02  # seconds between text messages
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (Linux): a figure that a busy machine does not inflate."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ms(value: float) -> str:
@@ -85,16 +94,19 @@ async def main() -> None:
     started = time.perf_counter()
     await reader.start()
     print(f"worker ready in {time.perf_counter() - started:.1f} s (threads={args.threads or 'all'}, nice={args.nice})")
-    latencies = []
+    latencies, cpu = [], []
     for _ in range(args.rounds):
         for data in photos:
-            started = time.perf_counter()
+            started, used = time.perf_counter(), cpu_seconds(reader.pid)
             await reader.read(data)
             latencies.append(time.perf_counter() - started)
+            cpu.append(cpu_seconds(reader.pid) - used)
     print(
         f"per image ({len(latencies)} reads of {len(photos)} screenshots): p50 {ms(statistics.median(latencies))}, "
-        f"p95 {ms(percentile(latencies, 0.95))}, max {ms(max(latencies))}"
+        f"p95 {ms(percentile(latencies, 0.95))}, max {ms(max(latencies))}; "
+        f"CPU time per image p50 {ms(statistics.median(cpu))}, p95 {ms(percentile(cpu, 0.95))}"
     )
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     rss, peak = reader.rss() or 0, 0
     if reader.pid:
         for line in Path(f"/proc/{reader.pid}/status").read_text().splitlines():

@@ -2,7 +2,7 @@
 
 Every cap is checked before any pixel is decoded: the byte size, then the dimensions from the file's header
 (Pillow's decompression-bomb guard raises at twice MAX_IMAGE_PIXELS, and its warning above it is an error here).
-A truncated or corrupt file is "not_image". Imports Pillow (and pillow-heif when installed).
+A truncated or corrupt file is "not_image". Imports Pillow (and pi-heif, for HEIC, when installed).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ _heif_registered = False
 
 
 def register_heif() -> bool:
-    """Let Pillow open HEIC (the iPhone's photo format) when pillow-heif is installed."""
+    """Let Pillow open HEIC (the iPhone's photo format) when pi-heif is installed."""
     global _heif_registered
     if not _heif_registered:
         try:
-            from pillow_heif import register_heif_opener
+            from pi_heif import register_heif_opener
         except ImportError:
             return False
         register_heif_opener()
@@ -66,7 +66,7 @@ def decode(data: bytes, limits: Limits) -> Image.Image:
 
 
 def _formats() -> list[str]:
-    """FORMATS that this Pillow can open (HEIF only with pillow-heif)."""
+    """FORMATS that this Pillow can open (HEIF only with pi-heif)."""
     Image.init()
     return [name for name in FORMATS if name in Image.OPEN]
 

@@ -8,6 +8,7 @@ import os
 import struct
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -96,11 +97,20 @@ def test_transparency_is_laid_over_white():
     assert decode(encoded(transparent, "PNG"), LIMITS).getpixel((5, 5)) == (255, 255, 255)
 
 
-def test_heic_when_pillow_heif_is_installed():
-    pillow_heif = pytest.importorskip("pillow_heif")
-    out = io.BytesIO()
-    pillow_heif.from_pillow(Image.new("RGB", (320, 240), (10, 200, 30))).save(out, format="HEIF", quality=90)
-    image = decode(out.getvalue(), LIMITS)
-    assert image.size == (320, 240)
-    red, green, blue = image.getpixel((160, 120))
-    assert green > 150 and red < 60 and blue < 80
+HEIC = Path(__file__).resolve().parents[1] / "fixtures" / "images" / "icloud_full_alert.heic"  # made with pillow-heif
+
+
+def test_heic_when_pi_heif_is_installed():
+    """An iPhone's own format, decoded by pi-heif (no encoder is installed: the file is a fixture)."""
+    pytest.importorskip("pi_heif")
+    image = decode(HEIC.read_bytes(), LIMITS)
+    assert image.size == (627, 640) and image.mode == "RGB"
+    assert image.getpixel((5, 5))[0] < 160  # the dimmed screen behind the alert, not a blank
+
+
+def test_without_pi_heif_heic_is_no_image(monkeypatch):
+    import bot.vision.decode as module
+
+    monkeypatch.setattr(module, "register_heif", lambda: False)
+    monkeypatch.setattr(module, "_formats", lambda: ["PNG", "JPEG"])
+    assert reason(HEIC.read_bytes()) == "not_image"

@@ -23,7 +23,7 @@ if not vision.available():
     pytest.skip("the ocr extra is not installed", allow_module_level=True)
 
 from tests.vision.screens import Screen, font, png, screens, telegram_photo
-from tests.vision.test_decode import png_of_size
+from tests.vision.test_decode import HEIC, png_of_size
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SCREENS = screens()
@@ -71,6 +71,13 @@ async def test_a_screenshot_gets_the_diagnosis_of_its_alert(reader: Reader, matc
     assert "Anna" not in reading.text  # the device's name, redacted (and the account's name behind, dimmed)
     assert not any("Anna's" in line or "Anna’s" in line for line in reading.lines)
     assert 0.5 <= reading.confidence <= 1
+
+
+async def test_a_heic_file_is_read_too(reader: Reader, matcher: Matcher):
+    pytest.importorskip("pi_heif")
+    reading = await read(reader, HEIC.read_bytes())
+    assert "not enough iCloud storage" in reading.text
+    assert matcher.match(reading.text).intent == "icloud_full"
 
 
 async def test_the_chrome_cleaner_is_what_makes_some_diagnoses_right(reader: Reader, matcher: Matcher):
