@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 7000001
 BOT_USERNAME = "backup_helper_bot"
@@ -55,6 +55,8 @@ class _State:
     confirmed: int = 0  # every update id below this was confirmed
     delivered: set[int] = field(default_factory=set)  # update ids handed out by getUpdates at least once
     repeats: list[Json] = field(default_factory=list)  # handed out once more whatever the offset
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and its download
+    downloads: list[str] = field(default_factory=list)  # file paths downloaded, in order
 
 
 def _utf16_len(text: str) -> int:
@@ -94,6 +96,11 @@ class FakeBotApi:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """Where files are downloaded from: PTB's `base_file_url`."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
 
     def start(self) -> FakeBotApi:
         self._thread.start()
@@ -258,6 +265,85 @@ class FakeBotApi:
             )
             return self._queue(message=message)
 
+    def add_file(self, data: bytes, suffix: str = "jpg") -> Json:
+        """Store a file as Telegram would: its File object (getFile answers it, and serves its download)."""
+        with self._cond:
+            number = len(self._s.files) + 1
+            file_id = f"file{number}"
+            self._s.files[file_id] = data
+        return {"file_id": file_id, "file_unique_id": f"unique{number}", "file_size": len(data), "suffix": suffix}
+
+    def send_photo(
+        self,
+        user_id: int,
+        data: bytes,
+        *,
+        width: int = 1280,
+        height: int = 960,
+        chat_id: int | None = None,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """A photo as Telegram sends one: a thumbnail and the full size, both served by getFile."""
+        thumb, full = self.add_file(data[:64]), self.add_file(data)
+        sizes = [
+            {k: v for k, v in thumb.items() if k != "suffix"} | {"width": 90, "height": 68},
+            {k: v for k, v in full.items() if k != "suffix"} | {"width": width, "height": height},
+        ]
+        return self._media(user_id, {"photo": sizes}, chat_id, caption, thread_id, reply_to)
+
+    def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str,
+        mime_type: str,
+        *,
+        chat_id: int | None = None,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """A file sent as a document (an image sent uncompressed, a PDF ...)."""
+        stored = self.add_file(data, file_name.rpartition(".")[2] or "bin")
+        document = {k: v for k, v in stored.items() if k != "suffix"} | {"file_name": file_name, "mime_type": mime_type}
+        return self._media(user_id, {"document": document}, chat_id, caption, thread_id, reply_to)
+
+    def _media(
+        self,
+        user_id: int,
+        content: Json,
+        chat_id: int | None,
+        caption: str | None,
+        thread_id: int | None,
+        reply_to: int | None,
+    ) -> Json:
+        if caption is not None:
+            content["caption"] = caption
+        with self._cond:
+            message = self._new_message(
+                chat_id or user_id,
+                user(user_id, self._names.get(user_id, "")),
+                thread_id=thread_id,
+                reply_to=reply_to,
+                **content,
+            )
+            return self._queue(message=message)
+
+    def downloads(self) -> list[str]:
+        """File paths the bot downloaded, in order."""
+        with self._cond:
+            return list(self._s.downloads)
+
+    def _download(self, token: str, path: str) -> bytes | None:
+        file_id = path.rpartition("/")[2].partition(".")[0]
+        with self._cond:
+            if token != self.token or token in self._s.dead_tokens or file_id not in self._s.files:
+                return None
+            self._s.downloads.append(path)
+            return self._s.files[file_id]
+
     def press(self, user_id: int, message: Json, data: str) -> Json:
         """`user_id` presses the button with callback `data` under the bot's `message` (as it is now)."""
         with self._cond:
@@ -390,8 +476,19 @@ class FakeBotApi:
         if method == "setMyCommands":
             s.commands = list(params.get("commands", []))
             return True
-        if method in ("deleteMyCommands", "answerCallbackQuery"):
+        if method in ("deleteMyCommands", "answerCallbackQuery", "sendChatAction"):
             return True
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            if file_id not in s.files:
+                raise _ApiError(400, "Bad Request: invalid file_id")
+            size = len(s.files[file_id])
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": size,
+                "file_path": f"files/{file_id}.bin",
+            }
         if method == "sendMessage":
             chat_id = int(params["chat_id"])
             content: Json = {"text": params["text"]}
@@ -511,6 +608,17 @@ class FakeBotApi:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
 
+            def do_GET(self) -> None:
+                if self.path.startswith("/file/bot"):  # a download: /file/bot<token>/<file_path>
+                    token, _, path = unquote(self.path.removeprefix("/file/bot")).partition("/")
+                    data = fake._download(token, path)
+                    self.send_response(200 if data is not None else 404)
+                    self.send_header("Content-Length", str(len(data or b"")))
+                    self.end_headers()
+                    self.wfile.write(data or b"")
+                    return
+                self.do_POST()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -529,8 +637,6 @@ class FakeBotApi:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up (a cancelled long poll): fine
-
-            do_GET = do_POST
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet."""
