@@ -1,10 +1,12 @@
 """Command line: `python -m bot COMMAND`. A command's docstring is its --help.
 
-Wires settings, content, engine and store together; the Telegram adapter is imported only by `run`.
+Wires settings, content, engine, store and desk together; the Telegram adapter is imported only by `run`.
+Both console chats run their turns through the desk (`Conversations.handle`), as Telegram does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -16,6 +18,9 @@ from typing import Any, TextIO
 import click
 
 from bot.config import DEFAULT_INTENTS, Settings, SettingsError
+from bot.desk.continuation import Continuation
+from bot.desk.ports import Where
+from bot.desk.turn import Conversations, Turn
 from bot.engine.content import ContentError, load_catalog
 from bot.engine.machine import Engine
 from bot.engine.matcher import Matcher
@@ -145,34 +150,30 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool, as_j
     if as_jsonl:
         ctx.invoke(chat_jsonl, user=user, db_path=db_path, memory=memory)
         return
+    desk = _console_desk(ctx, db_path, memory)
+    where = Where(f"console:{user}")
+    out = sys.stdout
+    with asyncio.Runner() as runner:
+        last = runner.run(desk.open(where, time.time())).reply
+        render_console(last, out)
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
+        for line in sys.stdin:
+            event = console_event(line.rstrip("\n"), last)
+            last = runner.run(desk.handle(where, event, time.time())).reply
+            out.write(f"you> {line.rstrip()}\n")
+            render_console(last, out)
+            out.flush()
+    out.write("bye\n")
+    desk.storage.close()
+
+
+def _console_desk(ctx: click.Context, db_path: Path | None, memory: bool) -> Conversations:
+    """The desk of a console chat: the same engine and database as the Telegram bot, no operator chat."""
     settings = _settings()
     engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
     store = Store.memory() if memory else Store.open(db_path or settings.db_path)
-    key = f"console:{user}"
-    out = sys.stdout
-    session = store.load(key)
-    last: Reply | None = None
-    if session.state == "idle":
-        session, last = engine.respond(session, Command("start"), time.time())
-    else:
-        session, last = engine.present(session)
-    store.record(key, session, now=time.time())
-    render_console(last, out)
-    if hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
-    for line in sys.stdin:
-        event = console_event(line.rstrip("\n"), last)
-        now = time.time()
-        session, last = engine.respond(store.load(key), event, now)
-        text = line.rstrip("\n") if isinstance(event, Text) else None
-        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
-        if last.forget:
-            store.forget_key(key)
-        out.write(f"you> {line.rstrip()}\n")
-        render_console(last, out)
-        out.flush()
-    out.write("bye\n")
-    store.close()
+    return Conversations(engine, store, links=Continuation(engine, store.sessions, store.links))
 
 
 def question_kind(session: Session) -> str | None:
@@ -212,13 +213,13 @@ def jsonl_event(line: str, last: Reply | None) -> Event | str:
     return 'expected {"text": ...}, {"button": N} or {"command": ...}'
 
 
-def _jsonl_reply(reply: Reply, session: Session) -> str:
+def _jsonl_reply(turn: Turn) -> str:
     return json.dumps(
         {
-            "messages": list(reply.messages),
-            "buttons": [b.label for b in reply.buttons],
-            "question": question_kind(session),
-            "diagnosis": diagnosis(session),
+            "messages": list(turn.reply.messages),
+            "buttons": [b.label for b in turn.reply.buttons],
+            "question": question_kind(turn.session),
+            "diagnosis": diagnosis(turn.session),
         },
         ensure_ascii=False,
     )
@@ -231,34 +232,22 @@ def _jsonl_reply(reply: Reply, session: Session) -> str:
 @click.pass_context
 def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
     """The console chat as a protocol: one JSON object a line in, one a reply out."""
-    settings = _settings()
-    engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
-    store = Store.memory() if memory else Store.open(db_path or settings.db_path)
-    key = f"console:{user}"
-    session = store.load(key)
-    last: Reply | None = None
-    if session.state == "idle":
-        session, last = engine.respond(session, Command("start"), time.time())
-    else:
-        session, last = engine.present(session)
-    store.record(key, session, now=time.time())
-    click.echo(_jsonl_reply(last, session))
-    for line in _read_lines(sys.stdin.buffer):
-        if not line.strip():
-            continue
-        event = jsonl_event(line, last)
-        if isinstance(event, str):
-            click.echo(json.dumps({"error": event}))
-            continue
-        now = time.time()
-        session, last = engine.respond(store.load(key), event, now)
-        text = event.text if isinstance(event, Text) else None
-        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
-        if last.forget:
-            store.forget_key(key)
-        click.echo(_jsonl_reply(last, session))
-        sys.stdout.flush()
-    store.close()
+    desk = _console_desk(ctx, db_path, memory)
+    where = Where(f"console:{user}")
+    with asyncio.Runner() as runner:
+        turn = runner.run(desk.open(where, time.time()))
+        click.echo(_jsonl_reply(turn))
+        for line in _read_lines(sys.stdin.buffer):
+            if not line.strip():
+                continue
+            event = jsonl_event(line, turn.reply)
+            if isinstance(event, str):
+                click.echo(json.dumps({"error": event}))
+                continue
+            turn = runner.run(desk.handle(where, event, time.time()))
+            click.echo(_jsonl_reply(turn))
+            sys.stdout.flush()
+    desk.storage.close()
 
 
 # ---------------------------------------------------------------- understanding
@@ -406,7 +395,8 @@ def stats(ctx: click.Context, db_path: Path | None, days: int) -> None:
     catalog = _catalog(_intents_dir(ctx, settings))
     store = Store.open(db_path or settings.db_path)
     ttl = settings.session_ttl_hours * 3600
-    click.echo(report(catalog.text("stats_header", days=str(days)), store, days=days, now=time.time(), ttl=ttl))
+    header = catalog.text("stats_header", days=str(days))
+    click.echo(report(header, store.reports, days=days, now=time.time(), ttl=ttl))
 
 
 @cli.command()

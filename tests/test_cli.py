@@ -238,8 +238,10 @@ def test_stats_shows_the_same_report_as_the_support_chat(run, tmp_path, catalog)
     path = tmp_path / "s.sqlite3"
     store = Store.open(path)
     now = time.time()
-    store.record("tg:1:0:1", Session(), now=now - 60, user_id=1, text="hi", outcomes=[Outcome("resolved", "x", 0)])
-    expected = report(catalog.text("stats_header", days="30"), store, days=30, now=now, ttl=24 * 3600)
+    store.sessions.record(
+        "tg:1:0:1", Session(), now=now - 60, user_id=1, text="hi", outcomes=[Outcome("resolved", "x", 0)]
+    )
+    expected = report(catalog.text("stats_header", days="30"), store.reports, days=30, now=now, ttl=24 * 3600)
     store.close()
     result = run("stats", "--db", str(path))
     assert result.exit_code == 0 and result.stdout == expected + "\n"
