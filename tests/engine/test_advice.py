@@ -1,0 +1,90 @@
+"""The advice itself, as people see it: each flow rendered with the real content and the engine's own step
+rendering, for every slot value that matters, checked against the expert audit's findings (issue 11)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+
+import pytest
+
+from bot.engine.content import step_applies
+from bot.engine.model import Catalog, Session
+
+COMPUTERS = ("mac_finder", "mac_itunes", "win_devices", "win_itunes", "not_sure")
+MACS = ("mac_finder", "mac_itunes")
+WINDOWS = ("win_devices", "win_itunes")
+IOS = ("ios17_plus", "ios15_16", "ios14_or_earlier", "not_sure")
+OLD_IOS = ("ios14_or_earlier", "not_sure")  # the values that may mean a version older than the one named
+
+
+def slot_combinations(catalog: Catalog, intent_id: str, **fixed: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """Every combination of the intent's slot values (narrowed to `fixed` where given)."""
+    intent = catalog.intents[intent_id]
+    axes = {slot: catalog.questions[slot].values() for slot in intent.needs}
+    if intent.route != "both":
+        axes["route"] = (intent.route,)
+    axes.update({slot: values for slot, values in fixed.items() if slot in axes})
+    for combo in itertools.product(*axes.values()):
+        yield dict(zip(axes, combo, strict=True))
+
+
+def render(engine, catalog: Catalog, intent_id: str, slots: Mapping[str, str]) -> list[str]:
+    """Every step of the flow as the person sees it with these slot values (text and heads-up)."""
+    intent = catalog.intents[intent_id]
+    count = sum(1 for step in intent.steps if step_applies(step, slots))
+    return [engine.render_step(intent, Session(intent=intent_id, step=k, slots=dict(slots))) for k in range(count)]
+
+
+def flows(engine, catalog: Catalog, intent_id: str, **fixed: tuple[str, ...]) -> Iterator[tuple[dict, list[str]]]:
+    for slots in slot_combinations(catalog, intent_id, **fixed):
+        yield slots, render(engine, catalog, intent_id, slots)
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!:])\s+", text) if s]
+
+
+def causes_needing(catalog: Catalog, slot: str) -> list[str]:
+    return sorted(i.id for i in catalog.intents.values() if i.kind == "cause" and slot in i.needs)
+
+
+# ---------------------------------------------------------------- 2. "not sure" about the computer
+
+
+def test_not_sure_computer_never_uninstalls_finder(catalog, engine):
+    """With computer = not_sure no step tells anyone to uninstall or reinstall Finder, or sends Finder to the
+    Microsoft Store: an action on one app names only the apps it can apply to."""
+    checked = 0
+    for intent_id in causes_needing(catalog, "computer"):
+        for slots, steps in flows(engine, catalog, intent_id, computer=("not_sure",)):
+            for step in steps:
+                for sentence in sentences(step):
+                    checked += 1
+                    assert not re.search(r"(?:un|re)install\w* Finder", sentence), (intent_id, slots, sentence)
+                    assert not ("Finder" in sentence and "Microsoft Store" in sentence), (intent_id, slots, sentence)
+    assert checked > 100
+
+
+def test_corrupt_backup_reinstall_names_only_windows_apps(catalog, engine):
+    """The corrupt-backup reinstall step: the known Windows app by name; for 'not sure', the Windows apps only,
+    with a word for Mac users; never on a Mac."""
+    text = "\n".join(render(engine, catalog, "corrupt_backup", {"computer": "not_sure", "route": "computer"}))
+    assert "uninstall the app you back up with (iTunes or the Apple Devices app)" in text
+    assert "On a Mac, skip this" in text
+    for computer, app in (("win_itunes", "iTunes"), ("win_devices", "the Apple Devices app")):
+        text = "\n".join(render(engine, catalog, "corrupt_backup", {"computer": computer, "route": "computer"}))
+        assert f"uninstall {app} in Settings > Apps" in text
+    for computer in MACS:
+        text = "\n".join(render(engine, catalog, "corrupt_backup", {"computer": computer, "route": "computer"}))
+        assert "Microsoft Store" not in text and "uninstall" not in text
+
+
+@pytest.mark.parametrize("computer", MACS)
+def test_mac_flows_never_send_to_the_microsoft_store(catalog, engine, computer):
+    """On a Mac no computer flow asks to uninstall anything or to use the Microsoft Store."""
+    for intent_id in causes_needing(catalog, "computer"):
+        for slots, steps in flows(engine, catalog, intent_id, computer=(computer,)):
+            for step in steps:
+                assert "Microsoft Store" not in step and "uninstall" not in step.lower(), (intent_id, slots, step)
