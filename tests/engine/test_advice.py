@@ -88,3 +88,37 @@ def test_mac_flows_never_send_to_the_microsoft_store(catalog, engine, computer):
         for slots, steps in flows(engine, catalog, intent_id, computer=(computer,)):
             for step in steps:
                 assert "Microsoft Store" not in step and "uninstall" not in step.lower(), (intent_id, slots, step)
+
+
+# ---------------------------------------------------------------- 3. network blocks get the network's escalation
+
+
+def _walk_to_escalation(catalog, engine, chat, intent_id: str, chosen: Mapping[str, str]) -> str:
+    """/start <id>, answer the slot questions from `chosen`, 'not fixed' at every step: the last reply."""
+    talk = chat(engine)
+    talk.command("start", intent_id)
+    while talk.session.state == "slot":
+        slot = talk.session.node
+        talk.press(chosen.get(slot, catalog.questions[slot].options[0].value))
+    while talk.session.state == "step":
+        talk.press("next" if "next" in talk.values() else "not_fixed")
+    assert talk.kinds()[-1] == "escalated"
+    return talk.reply.text
+
+
+@pytest.mark.parametrize("ios", IOS)
+def test_restricted_network_escalates_to_the_network_not_device_management(catalog, engine, chat, ios):
+    """Hotel, café or guest Wi-Fi and a personal VPN end with whoever runs the network, and the way around it
+    (another network, or a computer), not with 'whoever manages the device' and its management profile."""
+    text = _walk_to_escalation(catalog, engine, chat, "restricted_network", {"ios": ios})
+    assert catalog.escalations["network_admin"] in text
+    assert catalog.escalations["it_admin"] not in text
+    assert "management profile" not in text and "manages the device" not in text
+    for words in ("hotel", "café", "VPN", "work or school", "another network", "computer with a cable"):
+        assert words in text
+
+
+def test_no_network_cause_escalates_to_device_management(catalog):
+    """A network block is the network's business: no network intent hands over to device management."""
+    network = [i for i in catalog.intents.values() if i.category == "network" and i.kind == "cause"]
+    assert network and all(i.escalation != "it_admin" for i in network)
