@@ -122,3 +122,32 @@ def test_no_network_cause_escalates_to_device_management(catalog):
     """A network block is the network's business: no network intent hands over to device management."""
     network = [i for i in catalog.intents.values() if i.category == "network" and i.kind == "cause"]
     assert network and all(i.escalation != "it_admin" for i in network)
+
+
+# ---------------------------------------------------------------- 4. "not sure" covers every app
+
+APPS = ("Finder", "iTunes", "Apple Devices")
+
+
+@pytest.mark.parametrize("name", ["app", "device_view", "manage_backups"])
+def test_not_sure_value_names_every_app_the_others_name(catalog, name):
+    """A computer placeholder's 'not sure' text names each app that one of its known values names, so an
+    Apple Devices user is never left with only Finder and iTunes menus. (Left out: backup_folder, whose Mac
+    values name Finder only as the place to paste a path, and update_computer: Finder comes with macOS.)"""
+    holder = catalog.placeholders[name]
+    assert holder.slot == "computer"
+    named = {app for value, text in holder.values.items() if value != "not_sure" for app in APPS if app in text}
+    assert named and all(app in holder.values["not_sure"] for app in named), (name, named)
+
+
+def test_manage_backups_not_sure_includes_the_apple_devices_app(catalog, engine):
+    """Every flow that opens the backup list, rendered for 'not sure', shows the Apple Devices app's path too."""
+    users = [i.id for i in catalog.intents.values() if any("{manage_backups}" in s.text for s in i.steps)]
+    assert users
+    for intent_id in users:
+        for slots, steps in flows(engine, catalog, intent_id, computer=("not_sure",)):
+            shown = [s for s in steps if "Manage Backups" in s]
+            assert shown, (intent_id, slots)
+            for step in shown:
+                assert "Apple Devices app on Windows (select the iPhone, General, Manage Backups)" in step
+                assert "Finder" in step and "iTunes > Preferences > Devices" in step
