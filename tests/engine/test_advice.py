@@ -151,3 +151,32 @@ def test_manage_backups_not_sure_includes_the_apple_devices_app(catalog, engine)
             for step in shown:
                 assert "Apple Devices app on Windows (select the iPhone, General, Manage Backups)" in step
                 assert "Finder" in step and "iTunes > Preferences > Devices" in step
+
+
+# ---------------------------------------------------------------- 5. Screen Time follows the iOS answer
+
+
+def _restriction_flows(catalog):
+    return sorted(i.id for i in catalog.intents.values() if any("{restrictions}" in s.text for s in i.steps))
+
+
+def test_screen_time_flows_use_the_version_aware_path(catalog):
+    """The two flows that send people to Screen Time do it through {restrictions}, never a fixed path."""
+    assert {"screen_time", "icloud_backup_off"} <= set(_restriction_flows(catalog))
+    for intent in catalog.intents.values():
+        for step in intent.steps:
+            assert "Settings > Screen Time > Content" not in step.text, intent.id
+
+
+@pytest.mark.parametrize("ios", IOS)
+def test_screen_time_steps_follow_the_ios_answer(catalog, engine, ios):
+    """iOS 12 and later: Screen Time > Content & Privacy Restrictions. iOS 14 or earlier and 'not sure' may
+    mean iOS 11 or older, where the control is (hedged) Settings > General > Restrictions."""
+    for intent_id in _restriction_flows(catalog):
+        text = "\n".join(render(engine, catalog, intent_id, {"ios": ios, "route": "icloud"}))
+        assert "Settings > Screen Time > Content & Privacy Restrictions" in text
+        if ios in OLD_IOS:
+            assert "iOS 11 or earlier" in text and "Settings > General > Restrictions" in text
+            assert "most likely" in text  # the knowledge base marks the pre-iOS 12 path uncertain
+        else:
+            assert "General > Restrictions" not in text
