@@ -180,3 +180,32 @@ def test_screen_time_steps_follow_the_ios_answer(catalog, engine, ios):
             assert "most likely" in text  # the knowledge base marks the pre-iOS 12 path uncertain
         else:
             assert "General > Restrictions" not in text
+
+
+# ---------------------------------------------------------------- 6. a Microsoft Store reinstall moves backups
+
+STORE_FOLDER = r"%USERPROFILE%\Apple\MobileSync\Backup"
+WEBSITE_FOLDER = r"%APPDATA%\Apple Computer\MobileSync\Backup"
+
+
+@pytest.mark.parametrize("computer", (*WINDOWS, "not_sure"))
+def test_store_reinstall_mentions_the_backup_folder_change(catalog, engine, computer):
+    """Wherever the corrupt-backup flow reinstalls an app from the Microsoft Store, the same step says that
+    the Store version keeps backups elsewhere, with both folders."""
+    steps = render(engine, catalog, "corrupt_backup", {"computer": computer, "route": "computer"})
+    reinstall = [s for s in steps if "reinstall it from the Microsoft Store" in s]
+    assert len(reinstall) == 1
+    assert STORE_FOLDER in reinstall[0] and WEBSITE_FOLDER in reinstall[0]
+    assert "different folder" in reinstall[0]
+
+
+def test_every_store_reinstall_step_names_both_folders(catalog, engine):
+    """Across the catalog, any step that reinstalls from the Microsoft Store names both backup folders."""
+    found = 0
+    for intent in (i for i in catalog.intents.values() if i.kind == "cause"):
+        for slots, steps in flows(engine, catalog, intent.id):
+            for step in steps:
+                if re.search(r"reinstall\w* (?:it|\S+) from the Microsoft Store", step):
+                    found += 1
+                    assert STORE_FOLDER in step and WEBSITE_FOLDER in step, (intent.id, slots)
+    assert found
