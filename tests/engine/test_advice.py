@@ -209,3 +209,25 @@ def test_every_store_reinstall_step_names_both_folders(catalog, engine):
                     found += 1
                     assert STORE_FOLDER in step and WEBSITE_FOLDER in step, (intent.id, slots)
     assert found
+
+
+# ---------------------------------------------------------------- 7. iCloud sync before anything that erases
+
+
+@pytest.mark.parametrize("computer", COMPUTERS)
+def test_missing_data_checks_icloud_sync_before_any_erase(catalog, engine, computer):
+    """Passwords or Health data missing after a restore: the flow has the person check Passwords and Health in
+    iCloud on both phones before it mentions anything that erases the new iPhone."""
+    steps = render(engine, catalog, "missing_sensitive_data", {"computer": computer, "route": "computer"})
+    sync = [k for k, s in enumerate(steps) if "Passwords" in s and "Health" in s and "On both iPhones" in s]
+    erase = [k for k, s in enumerate(steps) if "erase" in s.lower()]
+    assert sync and erase and sync[0] < erase[0], (sync, erase)
+    assert "Settings > [your name] > iCloud" in steps[sync[0]]
+
+
+def test_missing_data_intro_is_not_absolute_about_computer_backups(catalog):
+    """Not 'only an encrypted computer backup carries them': iCloud backups are encrypted too."""
+    intro = catalog.intents["missing_sensitive_data"].intro
+    assert not intro.startswith("Only")
+    assert "iCloud backups are always encrypted" in intro
+    assert "only when it's encrypted" in intro
