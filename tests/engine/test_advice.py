@@ -231,3 +231,23 @@ def test_missing_data_intro_is_not_absolute_about_computer_backups(catalog):
     assert not intro.startswith("Only")
     assert "iCloud backups are always encrypted" in intro
     assert "only when it's encrypted" in intro
+
+
+# ---------------------------------------------------------------- 8. Stolen Device Protection
+
+
+def test_reset_and_sign_out_steps_carry_the_stolen_device_note(catalog, engine):
+    """Every step that has the person tap Reset All Settings or Sign Out says, hedged, that Stolen Device
+    Protection may ask for Face ID and an hour's Security Delay away from familiar places: for every iOS
+    answer, in every flow."""
+    covered = set()
+    for intent in (i for i in catalog.intents.values() if i.kind == "cause"):
+        for slots, steps in flows(engine, catalog, intent.id):
+            for step in steps:
+                if "tap Reset All Settings" in step or "tap Sign Out" in step:
+                    covered.add(intent.id)
+                    assert "Stolen Device Protection" in step, (intent.id, slots)
+                    assert "may ask for Face ID" in step and "wait an hour" in step, (intent.id, slots)
+                    assert "familiar places" in step, (intent.id, slots)
+    expected = {"forgot_password", "unexpected_prompt", "password_confusion", "session_expired", "wrong_account"}
+    assert expected <= covered
