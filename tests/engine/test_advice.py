@@ -251,3 +251,16 @@ def test_reset_and_sign_out_steps_carry_the_stolen_device_note(catalog, engine):
                     assert "familiar places" in step, (intent.id, slots)
     expected = {"forgot_password", "unexpected_prompt", "password_confusion", "session_expired", "wrong_account"}
     assert expected <= covered
+
+
+# ---------------------------------------------------------------- 9. back up before updating iOS
+
+
+@pytest.mark.parametrize("intent_id", ["outdated_ios", "problem_app"])
+def test_backup_by_any_route_comes_before_the_ios_update(catalog, engine, intent_id):
+    """The person has no current backup: before the step that installs an iOS update, a step asks for a backup
+    by whichever route still works (a computer if iCloud fails, iCloud if the computer fails)."""
+    for slots, steps in flows(engine, catalog, intent_id):
+        update = next(k for k, s in enumerate(steps) if "Software Update" in s)
+        before = steps[:update]
+        assert any("whichever route still works" in s and "computer" in s and "iCloud" in s for s in before), slots
