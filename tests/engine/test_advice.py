@@ -264,3 +264,18 @@ def test_backup_by_any_route_comes_before_the_ios_update(catalog, engine, intent
         update = next(k for k, s in enumerate(steps) if "Software Update" in s)
         before = steps[:update]
         assert any("whichever route still works" in s and "computer" in s and "iCloud" in s for s in before), slots
+
+
+# ---------------------------------------------------------------- 10. iCloud for Windows makes no backups
+
+
+def test_windows_app_flow_says_icloud_for_windows_cannot_back_up(catalog, engine, chat):
+    """Opening the Windows app flow, the person is told iCloud for Windows can't back up an iPhone, and the
+    steps then point to the app that can."""
+    talk = chat(engine)
+    reply = talk.command("start", "windows_app_conflict")
+    while talk.session.state == "slot":
+        reply = talk.press(catalog.questions[talk.session.node].options[0].value)
+    assert "iCloud for Windows can't back up an iPhone" in reply.text
+    steps = render(engine, catalog, "windows_app_conflict", {"route": "computer"})
+    assert "Apple Devices" in steps[0] and "Microsoft Store" in steps[0]
