@@ -279,3 +279,16 @@ def test_windows_app_flow_says_icloud_for_windows_cannot_back_up(catalog, engine
     assert "iCloud for Windows can't back up an iPhone" in reply.text
     steps = render(engine, catalog, "windows_app_conflict", {"route": "computer"})
     assert "Apple Devices" in steps[0] and "Microsoft Store" in steps[0]
+
+
+# ---------------------------------------------------------------- 11. WhatsApp needs room on the iPhone too
+
+
+@pytest.mark.parametrize("ios", IOS)
+def test_whatsapp_checks_iphone_space_as_well_as_icloud(catalog, engine, ios):
+    """WhatsApp's own backup: the size check covers free iCloud space and (hedged) free space on the iPhone."""
+    steps = render(engine, catalog, "whatsapp_backup", {"ios": ios, "route": "icloud"})
+    sizes = [s for s in steps if "2.05" in s]
+    assert len(sizes) == 1
+    assert "Settings > General > iPhone Storage" in sizes[0] and "may also need free space on the iPhone" in sizes[0]
+    assert catalog.placeholders["manage_storage"].values[ios] in sizes[0]
