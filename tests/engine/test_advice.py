@@ -292,3 +292,27 @@ def test_whatsapp_checks_iphone_space_as_well_as_icloud(catalog, engine, ios):
     assert len(sizes) == 1
     assert "Settings > General > iPhone Storage" in sizes[0] and "may also need free space on the iPhone" in sizes[0]
     assert catalog.placeholders["manage_storage"].values[ios] in sizes[0]
+
+
+# ---------------------------------------------------------------- 12. no password reset before iOS 11
+
+PASSWORD_FLOWS = ("forgot_password", "unexpected_prompt", "password_confusion")
+
+
+@pytest.mark.parametrize("intent_id", PASSWORD_FLOWS)
+def test_old_ios_password_flows_offer_icloud_and_erase_only_with_a_backup(catalog, engine, intent_id):
+    """iOS 10 or earlier has no reset of the backup password: for the answers that may mean it, the flow says
+    so and offers an iCloud backup, and erasing only once a checked backup exists; for iOS 15 and later the
+    step is not shown."""
+    for slots, steps in flows(engine, catalog, intent_id):
+        text = "\n".join(steps)
+        old = [s for s in steps if "On iOS 10 or earlier there is no such reset" in s]
+        if slots["ios"] in OLD_IOS:
+            assert len(old) == 1, slots
+            (step,) = old
+            assert catalog.placeholders["icloud_backup"].values[slots["ios"]] in step
+            assert "Never erase the iPhone without a backup" in step and "ask for a person" in step
+            reset = next(k for k, s in enumerate(steps) if "tap Reset All Settings" in s)
+            assert steps.index(step) == reset + 1  # straight after the reset it replaces
+        else:
+            assert not old and "iOS 10 or earlier" not in text, slots
