@@ -316,3 +316,28 @@ def test_old_ios_password_flows_offer_icloud_and_erase_only_with_a_backup(catalo
             assert steps.index(step) == reset + 1  # straight after the reset it replaces
         else:
             assert not old and "iOS 10 or earlier" not in text, slots
+
+
+# ---------------------------------------------------------------- 13. Keychain Access, found with Spotlight
+
+
+@pytest.mark.parametrize("computer", (*MACS, "not_sure"))
+def test_keychain_steps_use_spotlight_and_not_the_passwords_app(catalog, engine, computer):
+    """Every step that sends a Mac user to Keychain Access finds it with Spotlight (it moved in recent macOS)
+    and says to choose Keychain Access, not the Passwords app."""
+    seen = set()
+    for intent_id in PASSWORD_FLOWS:
+        for slots, steps in flows(engine, catalog, intent_id, computer=(computer,)):
+            for step in (s for s in steps if "Keychain Access" in s):
+                seen.add(intent_id)
+                assert "Spotlight" in step and "Command-Space" in step, (intent_id, slots)
+                assert "not the Passwords app" in step, (intent_id, slots)
+                assert "Applications > Utilities)" not in step  # never the old place alone
+    assert seen == set(PASSWORD_FLOWS)
+
+
+@pytest.mark.parametrize("computer", WINDOWS)
+def test_no_keychain_on_windows(catalog, engine, computer):
+    for intent_id in PASSWORD_FLOWS:
+        for _slots, steps in flows(engine, catalog, intent_id, computer=(computer,)):
+            assert not any("Keychain Access" in s for s in steps)
