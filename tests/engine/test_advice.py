@@ -341,3 +341,21 @@ def test_no_keychain_on_windows(catalog, engine, computer):
     for intent_id in PASSWORD_FLOWS:
         for _slots, steps in flows(engine, catalog, intent_id, computer=(computer,)):
             assert not any("Keychain Access" in s for s in steps)
+
+
+# ---------------------------------------------------------------- 14. the 5 GB only for the free plan
+
+
+@pytest.mark.parametrize("ios", IOS)
+def test_icloud_full_speaks_of_5_gb_only_for_the_free_plan(catalog, engine, chat, ios):
+    """The iCloud-full introduction no longer tells everyone they only get 5 GB: the 5 GB is the free plan's,
+    someone who pays is told to look at what fills it, and the first step is that view."""
+    intro = catalog.intents["icloud_full"].intro
+    assert "only gets 5 GB" not in intro and "Every Apple Account" not in intro
+    assert "On the free plan" in intro and "If you already pay for more" in intro
+    talk = chat(engine)
+    talk.command("start", "icloud_full")
+    reply = talk.press(ios)
+    assert intro in reply.text
+    first = render(engine, catalog, "icloud_full", {"ios": ios, "route": "icloud"})[0]
+    assert catalog.placeholders["manage_storage"].values[ios] in first and "what fills it" in first
