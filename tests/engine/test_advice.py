@@ -359,3 +359,50 @@ def test_icloud_full_speaks_of_5_gb_only_for_the_free_plan(catalog, engine, chat
     assert intro in reply.text
     first = render(engine, catalog, "icloud_full", {"ios": ios, "route": "icloud"})[0]
     assert catalog.placeholders["manage_storage"].values[ios] in first and "what fills it" in first
+
+
+# ---------------------------------------------------------------- 15. labels for every version
+
+
+def _all_rendered(catalog, engine) -> Iterator[tuple[str, dict, str]]:
+    for intent in (i for i in catalog.intents.values() if i.kind == "cause"):
+        for slots, steps in flows(engine, catalog, intent.id):
+            for step in steps:
+                yield intent.id, slots, step
+
+
+def test_ios_version_row_has_both_labels(catalog, engine):
+    """Older iOS calls the row Software Version: the iOS question and every step naming the row say both."""
+    assert "iOS Version" in catalog.questions["ios"].text and "Software Version" in catalog.questions["ios"].text
+    naming = [(i, s) for i, s, step in _all_rendered(catalog, engine) if "About > iOS Version" in step]
+    assert naming
+    for intent_id, slots, step in _all_rendered(catalog, engine):
+        if "iOS Version" in step:
+            assert "Software Version" in step, (intent_id, slots)
+
+
+def test_windows_apps_settings_for_windows_10_and_11(catalog, engine):
+    """Every step that opens Windows' app list gives Windows 11's Installed apps and Windows 10's Apps &
+    features."""
+    found = 0
+    for intent_id, slots, step in _all_rendered(catalog, engine):
+        if "Settings > Apps" in step:
+            found += 1
+            assert "Settings > Apps > Installed apps" in step and "Settings > Apps > Apps & features" in step, (
+                intent_id,
+                slots,
+            )
+    assert found
+
+
+def test_every_force_restart_covers_every_iphone_generation(catalog, engine):
+    """A force restart is described for iPhone 8 and later, for iPhone 7 and for older models (Home button),
+    in the device-fault flow as in the glitch flow."""
+    flows_seen = set()
+    for intent_id, slots, step in _all_rendered(catalog, engine):
+        if "force-restart it" in step:
+            flows_seen.add(intent_id)
+            assert "iPhone 8 and later" in step and "Volume Up" in step, (intent_id, slots)
+            assert "iPhone 7, hold Volume Down and the side button" in step, (intent_id, slots)
+            assert "hold the Home button and the top or side button" in step, (intent_id, slots)
+    assert {"device_fault", "temporary_glitch"} <= flows_seen
