@@ -3,13 +3,16 @@ rendering, for every slot value that matters, checked against the expert audit's
 
 from __future__ import annotations
 
+import ast
 import itertools
 import re
+import shutil
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
-from bot.engine.content import step_applies
+from bot.engine.content import REQUIRED_ESCALATIONS, TEXT_KEYS, ContentError, load_catalog, step_applies
 from bot.engine.model import Catalog, Session
 
 COMPUTERS = ("mac_finder", "mac_itunes", "win_devices", "win_itunes", "not_sure")
@@ -17,6 +20,7 @@ MACS = ("mac_finder", "mac_itunes")
 WINDOWS = ("win_devices", "win_itunes")
 IOS = ("ios17_plus", "ios15_16", "ios14_or_earlier", "not_sure")
 OLD_IOS = ("ios14_or_earlier", "not_sure")  # the values that may mean a version older than the one named
+INTENTS = Path(__file__).resolve().parents[2] / "intents"
 
 
 def slot_combinations(catalog: Catalog, intent_id: str, **fixed: tuple[str, ...]) -> Iterator[dict[str, str]]:
@@ -406,3 +410,68 @@ def test_every_force_restart_covers_every_iphone_generation(catalog, engine):
             assert "iPhone 7, hold Volume Down and the side button" in step, (intent_id, slots)
             assert "hold the Home button and the top or side button" in step, (intent_id, slots)
     assert {"device_fault", "temporary_glitch"} <= flows_seen
+
+
+# ---------------------------------------------------------------- 16. check requires what the adapters use
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+TEXT_FUNCTIONS = {"text", "t", "_html"}  # catalog.text, its local aliases (t = self.catalog.text), handoff's _html
+
+
+def _strings(node: ast.AST, assigned: Mapping[str, list[ast.AST]]) -> set[str]:
+    """The string constants `node` can be: literals inside it, or those assigned to the name it is."""
+    if isinstance(node, ast.Name):
+        return {name for value in assigned.get(node.id, []) for name in _strings(value, {})}
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def _names_used_in_code() -> tuple[set[str], set[str]]:
+    """Text and escalation keys that bot/ looks up by name: catalog.text("x"), t("x"), text(status) where
+    status = "a" if ... else "b", catalog.texts["x"], catalog.escalations["x"] and .get("x")."""
+    texts: set[str] = set()
+    escalations: set[str] = set()
+    for path in BOT.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            assigned: dict[str, list[ast.AST]] = {}
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assign):
+                    for target in (t for t in node.targets if isinstance(t, ast.Name)):
+                        assigned.setdefault(target.id, []).append(node.value)
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and node.args:
+                    func = node.func
+                    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    owner = func.value if isinstance(func, ast.Attribute) else None
+                    if called in TEXT_FUNCTIONS:
+                        texts |= _strings(node.args[0], assigned)
+                    elif called == "get" and isinstance(owner, ast.Attribute) and owner.attr == "escalations":
+                        escalations |= _strings(node.args[0], {})
+                elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+                    if node.value.attr == "texts":
+                        texts |= _strings(node.slice, assigned)
+                    elif node.value.attr == "escalations":
+                        escalations |= _strings(node.slice, {})
+    return texts, escalations
+
+
+def test_check_requires_every_key_the_code_uses_by_name(catalog):
+    """Every text and escalation that bot/ (engine, Telegram adapter, CLI, stats) looks up by a literal name
+    is one `bot check` requires, so a content edit can't break a front-end at run time."""
+    texts, escalations = _names_used_in_code()
+    assert {"human_unavailable", "ticket_closed", "ticket_ended", "autoanswer_off", "step_header"} <= texts
+    assert "apple_support" in escalations
+    assert texts - TEXT_KEYS == set()
+    assert escalations - set(REQUIRED_ESCALATIONS) == set()
+    assert set(REQUIRED_ESCALATIONS) <= set(catalog.escalations)
+
+
+def test_check_refuses_content_without_the_apple_support_escalation(tmp_path):
+    """Removing the Apple Support escalation that /human falls back on is a reported problem."""
+    shutil.copytree(INTENTS, tmp_path / "intents")
+    bot = tmp_path / "intents" / "bot.toml"
+    text = bot.read_text(encoding="utf-8")
+    bot.write_text(text.replace("[escalations.apple_support]", "[escalations.apple_support_old]"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_catalog(tmp_path / "intents")
+    assert any("escalations: missing 'apple_support'" in p for p in caught.value.problems)
