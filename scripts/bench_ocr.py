@@ -5,8 +5,9 @@ replies stay while images are read.
    iOS alerts light and dark, the iCloud Backup screen, Finder, iTunes and Apple Devices dialogs, each as a
    Telegram photo and cropped) for --rounds rounds: latency p50/p95 per image, from `await Reader.read` to
    its answer, and the worker's resident memory (now and at its peak).
-2. Text turns, as the bot's event loop does them (the real engine: match + state machine, every 20 ms), first
-   alone and then while images are being read back to back: the reply latency p50/p99 of each, in the same run.
+2. Text turns through the desk (bot/desk/turn.py `Conversations.handle` on a SQLite store: match, state machine,
+   the turn recorded), one due every 20 ms, first alone and then while screenshots go through the same desk as
+   picture turns back to back (in the same event loop, as in the bot): reply latency p50/p99 of each, same run.
    The latency counts from when the message was due to its reply, so a blocked or starved loop shows.
 
 Run: .venv/bin/python scripts/bench_ocr.py [--rounds 3] [--threads N] [--nice 10] [--seconds 20]
@@ -19,6 +20,7 @@ import asyncio
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,10 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import DEFAULT_INTENTS  # noqa: E402  (after the path set-up above)
+from bot.desk.pictures import Picture  # noqa: E402
+from bot.desk.ports import Where  # noqa: E402
+from bot.desk.turn import Conversations  # noqa: E402
 from bot.engine.content import load_catalog  # noqa: E402
 from bot.engine.machine import Engine  # noqa: E402
 from bot.engine.matcher import Matcher  # noqa: E402
-from bot.engine.model import Session, Text  # noqa: E402
+from bot.engine.model import Text  # noqa: E402
+from bot.storage import Store  # noqa: E402
 from bot.vision import available  # noqa: E402
 from bot.vision.model import Limits  # noqa: E402
 from bot.vision.worker import Reader  # noqa: E402
@@ -62,19 +68,24 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f} ms"
 
 
-async def text_turns(engine: Engine, stop: asyncio.Event) -> list[float]:
-    """Latencies of text turns, one due every TEXT_EVERY seconds until `stop`."""
-    latencies, session, due, i = [], Session(), time.perf_counter(), 0
+async def text_turns(desk: Conversations, stop: asyncio.Event) -> list[float]:
+    """Latencies of text turns of 20 people, one due every TEXT_EVERY seconds until `stop`."""
+    latencies, due, i = [], time.perf_counter(), 0
     while not stop.is_set():
         due += TEXT_EVERY
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        text = MESSAGES[i % len(MESSAGES)]
-        session, _reply = engine.respond(session, Text(text), time.time())
-        if text == "/reset":
-            session = Session()
+        where = Where(f"bench:{i % 20}", 1000 + i % 20, 1000 + i % 20)
+        await desk.handle(where, Text(MESSAGES[i % len(MESSAGES)]), time.time())
         latencies.append(time.perf_counter() - due)
         i += 1
     return latencies
+
+
+def picture(data: bytes) -> Picture:
+    async def fetch() -> bytes:
+        return data
+
+    return Picture(fetch, len(data))
 
 
 async def main() -> None:
@@ -88,6 +99,7 @@ async def main() -> None:
         raise SystemExit("the ocr extra is not installed: pip install -e '.[ocr]'")
     catalog = load_catalog(DEFAULT_INTENTS)
     engine = Engine(catalog, Matcher.from_catalog(catalog))
+    store = Store.open(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     photos = [telegram_photo(s.image, box) for s in screens() for box in (None, s.crop)]
 
     reader = Reader(Limits(timeout=120), threads=args.threads, nice=args.nice)
@@ -114,21 +126,24 @@ async def main() -> None:
                 peak = int(line.split()[1]) * 1024
     print(f"worker memory: RSS {rss / 2**20:.0f} MB, peak {peak / 2**20:.0f} MB")
 
+    desk = Conversations(engine, store, reader=reader)
     stop = asyncio.Event()
-    alone_task = asyncio.create_task(text_turns(engine, stop))
+    alone_task = asyncio.create_task(text_turns(desk, stop))
     await asyncio.sleep(args.seconds)
     stop.set()
     alone = await alone_task
 
     stop = asyncio.Event()
-    busy_task = asyncio.create_task(text_turns(engine, stop))
+    busy_task = asyncio.create_task(text_turns(desk, stop))
     deadline, read = time.perf_counter() + args.seconds, 0
     while time.perf_counter() < deadline:
-        await reader.read(photos[read % len(photos)])
+        turn = await desk.handle(Where("bench:pictures", 1, 1), picture(photos[read % len(photos)]), time.time())
+        assert turn.reply.messages[0].startswith("I can read"), turn.reply.messages
         read += 1
     stop.set()
     busy = await busy_task
     reader.close()
+    store.close()
     print(f"text turns alone: {len(alone)}, p50 {ms(statistics.median(alone))}, p99 {ms(percentile(alone, 0.99))}")
     print(
         f"text turns while {read} images were read: {len(busy)}, p50 {ms(statistics.median(busy))}, "

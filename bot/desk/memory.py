@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from bot.desk.ports import Handoff, Person, Placed
 from bot.engine.model import Match, Outcome, Session
+from bot.vision.model import Limits, Reading, Unreadable
+from bot.vision.redact import redact
 
 
 @dataclass(slots=True)
@@ -248,3 +250,42 @@ class MemoryOperatorChat:
 
     async def post_end(self, case: Handoff, *, by_operator: bool) -> int | None:
         return self._post("end" if by_operator else "left", case.id, "")
+
+
+class MemoryReader:
+    """The picture reader's twin: an "image" is UTF-8 text, read back redacted as OCR's words would be.
+
+    `confidence` is what OCR would report; `available=False` is a bot without the ocr extra.
+    """
+
+    def __init__(self, *, confidence: float = 0.99, available: bool = True, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.confidence = confidence
+        self._available = available
+        self.read_count = 0
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    async def start(self) -> None:
+        return None
+
+    async def read(self, data: bytes) -> Reading:
+        if not self._available:
+            raise Unreadable("unavailable")
+        if not data:
+            raise Unreadable("empty")
+        if len(data) > self.limits.max_bytes:
+            raise Unreadable("too_big")
+        try:
+            text = redact(" ".join(data.decode("utf-8").split()))
+        except UnicodeDecodeError:
+            raise Unreadable("not_image") from None
+        if not text:
+            raise Unreadable("no_text")
+        self.read_count += 1
+        return Reading(text, self.confidence, (text,), 0, 0)
+
+    def close(self) -> None:
+        return None

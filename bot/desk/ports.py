@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.model import Match, Outcome, Session
+from bot.vision.model import Limits, Reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +194,20 @@ class OperatorChat(Protocol):
 
     async def post_end(self, case: Handoff, *, by_operator: bool) -> int | None:
         """Say in the case's thread that it ended (closed by an operator, or left by the person)."""
+
+
+class ImageReader(Protocol):
+    """Reads the words in a picture: bot/vision/worker.py `Reader` (OCR in its worker process)."""
+
+    limits: Limits
+
+    @property
+    def available(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def read(self, data: bytes) -> Reading:
+        """The words, or raises bot.vision.model.Unreadable."""
+        ...
+
+    def close(self) -> None: ...

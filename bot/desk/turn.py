@@ -15,9 +15,11 @@ from bot.desk.admission import Admission, Gate
 from bot.desk.cases import CaseDesk
 from bot.desk.continuation import Continuation, Link
 from bot.desk.flood import FloodGate
-from bot.desk.ports import Storage, Where
+from bot.desk.pictures import REFUSALS, Picture, quoted, read_picture, unsure
+from bot.desk.ports import ImageReader, Storage, Where
 from bot.engine.machine import Engine
 from bot.engine.model import Command, Event, Reply, Session, Text
+from bot.vision.model import Unreadable
 
 # What a front-end does besides sending the reply. Check-ins to schedule and operator notices go here next.
 Effect = Link
@@ -42,6 +44,7 @@ class Conversations:
         links: Continuation | None = None,
         flood: FloodGate | None = None,
         max_input: int | None = None,
+        reader: ImageReader | None = None,
     ) -> None:
         self.engine = engine
         self.storage = storage
@@ -49,13 +52,16 @@ class Conversations:
         self.cases = cases
         self.links = links
         self.gate = Gate(engine, storage.sessions, storage.bookkeeping, flood if flood is not None else FloodGate())
+        self.reader = reader  # reads pictures (bot/vision's worker); None: "I can't read pictures here"
         self.max_input = max_input  # characters of a message the engine reads; longer ones are cut (and said so)
 
     def admit(self, where: Where, update_id: int, now: float) -> Admission:
         """Whether an incoming update becomes a turn (flood limit, redelivery): see bot/desk/admission.py."""
         return self.gate.admit(where.key, where.user_id or 0, update_id, private=where.private, now=now)
 
-    async def handle(self, where: Where, event: Event, now: float) -> Turn:
+    async def handle(self, where: Where, event: Event | Picture, now: float) -> Turn:
+        if isinstance(event, Picture):
+            return await self.picture(where, event, now)
         text = event.text if isinstance(event, Text) else None
         cut = text is not None and self.max_input is not None and len(text) > self.max_input
         if cut and text is not None:
@@ -82,6 +88,24 @@ class Conversations:
         if cut:
             reply = replace(reply, messages=(self.engine.catalog.text("too_long"), *reply.messages))
         return self._offer_private(where, Turn(reply, (), session), now)
+
+    async def picture(self, where: Where, picture: Picture, now: float) -> Turn:
+        """A picture's words go on as if typed, after "I can read: ..." (bot/desk/pictures.py)."""
+        text = self.engine.catalog.text
+        caption = picture.caption.strip()
+        try:
+            reading = await read_picture(self.reader, picture)
+        except Unreadable as exc:
+            refusal = text(REFUSALS[exc.reason])
+            if not caption:
+                return Turn(Reply((refusal,)), (), self.sessions.load(where.key))
+            turn = await self.handle(where, Text(caption), now)  # the caption alone is what they said
+            return replace(turn, reply=replace(turn.reply, messages=(text("image_caption_only"), *turn.reply.messages)))
+        turn = await self.handle(where, Text(f"{caption} {reading.text}".strip()), now)
+        said = [text("image_read", text=quoted(reading.text))]
+        if unsure(reading, turn.reply.match):
+            said.append(text("image_unsure"))
+        return replace(turn, reply=replace(turn.reply, messages=(*said, *turn.reply.messages)))
 
     async def open(self, where: Where, now: float) -> Turn:
         """A front-end's first turn: a fresh conversation starts, one under way shows its pending question."""

@@ -76,6 +76,13 @@ TEXT_KEYS = frozenset(
         "greeting_mid_flow",
         "empty",
         "unsupported_media",
+        "image_read",
+        "image_unsure",
+        "image_unavailable",
+        "image_unreadable",
+        "image_too_big",
+        "image_busy",
+        "image_caption_only",
         "too_long",
         "flood",
         "error",
@@ -105,6 +112,7 @@ TEXT_KEYS = frozenset(
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
 TEXT_FIELDS = {
+    "image_read": {"text"},
     "intent_start": {"title"},
     "topic_switch": {"title"},
     "step_header": {"n", "total"},

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.desk.cases import CaseDesk
 from bot.desk.continuation import Continuation
 from bot.desk.flood import FloodGate
+from bot.desk.ports import ImageReader
 from bot.desk.turn import Conversations
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog
@@ -119,11 +120,14 @@ def build_application(
     clock: Callable[[], float] = time.time,
     on_shutdown: Callable[[], None] | None = None,
     engine: Engine | None = None,
+    reader: ImageReader | None = None,
 ) -> App:
     """The Application with every handler registered; `store` is closed when the application shuts down.
 
     `engine` may be passed in to reuse its matcher (building one takes a moment); by default it is built
-    from `catalog` and the settings.
+    from `catalog` and the settings. `reader` reads pictures (bot/vision/worker.py): started with the
+    application (its models load in the background), closed with it; without one, pictures get "I can't read
+    pictures here".
     """
     engine = engine or Engine(
         catalog, ttl_seconds=settings.session_ttl_hours * 3600, handoff_available=settings.support_chat_id is not None
@@ -132,6 +136,8 @@ def build_application(
 
     async def post_init(app: App) -> None:
         background.append(asyncio.create_task(purge_daily(store, settings.retention_days, clock), name="retention"))
+        if reader is not None:
+            background.append(asyncio.create_task(start_reader(reader), name="ocr-worker"))
         commands = [
             BotCommand(name, description) for name, description in command_descriptions(catalog.text("commands"))
         ]
@@ -145,6 +151,8 @@ def build_application(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if reader is not None:
+            reader.close()
         store.close()
         if on_shutdown is not None:
             on_shutdown()
@@ -161,12 +169,19 @@ def build_application(
     if settings.api_url:
         builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
-    desk = build_desk(settings, engine, store, app.bot, flood)
+    desk = build_desk(settings, engine, store, app.bot, flood, reader)
     Handlers(desk, store, metrics or Metrics(), clock=clock).register(app)
     return app
 
 
-def build_desk(settings: Settings, engine: Engine, store: Store, bot: Bot, flood: FloodGate | None) -> Conversations:
+def build_desk(
+    settings: Settings,
+    engine: Engine,
+    store: Store,
+    bot: Bot,
+    flood: FloodGate | None,
+    reader: ImageReader | None = None,
+) -> Conversations:
     """The desk Telegram's handlers hand every turn to: the operator chat when SUPPORT_CHAT_ID is set, links
     to continue in private, messages cut at MAX_INPUT characters."""
     cases = None
@@ -174,7 +189,28 @@ def build_desk(settings: Settings, engine: Engine, store: Store, bot: Bot, flood
         operators = TelegramOperatorChat(bot, engine.catalog, settings.support_chat_id)
         cases = CaseDesk(engine.catalog, store.cases, operators, hide_names=settings.hide_operator_names)
     links = Continuation(engine, store.sessions, store.links, username=lambda: bot.username)
-    return Conversations(engine, store, cases=cases, links=links, flood=flood, max_input=MAX_INPUT)
+    return Conversations(engine, store, cases=cases, links=links, flood=flood, max_input=MAX_INPUT, reader=reader)
+
+
+async def start_reader(reader: ImageReader) -> None:
+    """Load the OCR models now, so the first screenshot is read at full speed; a failure is only logged
+    (each picture then retries, and says it cannot be read when it still fails)."""
+    try:
+        await reader.start()
+    except Exception as exc:
+        log.warning("the OCR worker did not start: %s", type(exc).__name__)
+
+
+def picture_reader() -> ImageReader | None:
+    """The OCR worker when the `ocr` extra is installed (bot/vision), else None."""
+    from bot import vision
+
+    if not vision.available():
+        log.info("the ocr extra is not installed: pictures get a request for the words")
+        return None
+    from bot.vision.worker import Reader
+
+    return Reader()
 
 
 def use_fast_event_loop() -> bool:
@@ -194,7 +230,10 @@ def run_bot(settings: Settings, catalog: Catalog) -> None:
     store = Store.open(settings.db_path)
     metrics = Metrics()
     health = HealthServer(metrics, settings.health_port).start() if settings.health_port > 0 else None
-    app = build_application(settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None)
+    reader = picture_reader()
+    app = build_application(
+        settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None, reader=reader
+    )
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
         app.run_webhook(

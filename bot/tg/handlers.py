@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.desk.admission import Admit
 from bot.desk.continuation import Link
+from bot.desk.pictures import Picture
 from bot.desk.ports import Handoff
 from bot.desk.turn import Conversations
 from bot.engine.model import Choice, Command, Event, HandoffClosed, Reply, Text
@@ -39,6 +40,7 @@ from bot.tg.inbound import (
     replied_to,
 )
 from bot.tg.outbound import Outbound
+from bot.tg.pictures import fetcher, image_of, typing
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +156,15 @@ class Handlers:
         message = self._personal(update)
         if message is None or self._operators(message):
             return
-        if addressed(message, context.bot, self.store.bookkeeping.group_auto_answer) is None:
+        caption = addressed(message, context.bot, self.store.bookkeeping.group_auto_answer)
+        if caption is None:
             return
         to = of_message(message, update)
+        image = image_of(message)
+        if image is not None and (self.cases is None or self.cases.open_case(to.where.key) is None):
+            async with typing(context.bot, to):  # "typing..." while it is fetched and read
+                await self._turn(update, context.bot, to, Picture(fetcher(context.bot, image), image.size, caption))
+            return
         if await self._admit(update, context.bot, to) is not None:
             self.metrics.updates.labels("media").inc()
             await self.out.say(context.bot, to, self.text("unsupported_media"))
@@ -212,14 +220,14 @@ class Handlers:
     # ------------------------------------------------------------ the turn
 
     async def _turn(
-        self, update: Update, bot: Bot, to: Inbound, event: Event, *, query: CallbackQuery | None = None
+        self, update: Update, bot: Bot, to: Inbound, event: Event | Picture, *, query: CallbackQuery | None = None
     ) -> None:
         now = await self._admit(update, bot, to, query=query)
         if now is not None:
             await self._respond(bot, to, event, now, query=query)
 
     async def _respond(
-        self, bot: Bot, to: Inbound, event: Event, now: float, *, query: CallbackQuery | None = None
+        self, bot: Bot, to: Inbound, event: Event | Picture, now: float, *, query: CallbackQuery | None = None
     ) -> None:
         """One desk turn for a conversation, then its reply sent (the desk stored it first)."""
         self.metrics.updates.labels(type(event).__name__.lower()).inc()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from bot.vision.model import Limits, Reading, Unreadable
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 GRACE = 5.0  # seconds past the timeout before a worker that ignores its alarm is killed
 NICE = 10  # the worker's CPU priority below the bot's: text replies first, OCR with what is left
 
@@ -37,15 +39,29 @@ NICE = 10  # the worker's CPU priority below the bot's: text replies first, OCR 
 _engine: Any = None
 
 
-def _start(threads: int | None, nice: int) -> None:
-    """The worker's initializer: lower its priority, then load the models (from rapidocr's wheel, offline)."""
+def _start(threads: int | None, nice: int, parent: int) -> None:
+    """The worker's initializer: die with the bot, lower its priority, then load the models (from rapidocr's
+    wheel, offline)."""
     global _engine
+    _die_with(parent)
     if nice:
         with contextlib.suppress(OSError):  # refused by a sandbox (systemd's SystemCallFilter): full priority then
             os.nice(nice)
     from bot.vision.ocr import OcrEngine
 
     _engine = OcrEngine(threads)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: the kernel kills this process when the bot's process ends, even by SIGKILL (no orphan keeps
+    half a gigabyte). Elsewhere the worker ends when its pipe to the bot closes."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the bot ended before the call above
+        os._exit(1)
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
@@ -143,7 +159,7 @@ class Reader:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start,
-                initargs=(self.threads, self.nice),
+                initargs=(self.threads, self.nice, os.getpid()),
             )
             started = time.monotonic()
             try:
@@ -189,9 +205,12 @@ class Reader:
         return None
 
     def _kill(self) -> None:
+        pids: set[int] = set(getattr(self._pool, "_processes", None) or ())  # also a worker still starting
         if self._pid is not None:
+            pids.add(self._pid)
+        for pid in pids:
             with contextlib.suppress(ProcessLookupError):  # it died by itself meanwhile
-                os.kill(self._pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
         self._discard()
 
     def _discard(self) -> None:
@@ -200,8 +219,9 @@ class Reader:
         self._pool, self._pid = None, None
 
     def close(self) -> None:
-        """Stop the worker (an image being read is abandoned: images are never kept)."""
-        if self._turn.locked():
+        """Stop the worker at once when it is starting or reading (the image is abandoned: images are never
+        kept), else let it end by itself."""
+        if self._turn.locked() or (self._pool is not None and self._pid is None):
             self._kill()
         elif self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -63,6 +63,16 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _mentions(text: str) -> list[Json]:
+    """The @mention entities Telegram would attach to `text`."""
+    found, position = [], 0
+    for word in text.split(" "):
+        if word.startswith("@") and len(word) > 1:
+            found.append({"type": "mention", "offset": _utf16_len(text[:position]), "length": _utf16_len(word)})
+        position += len(word) + 1
+    return found
+
+
 def user(user_id: int, name: str = "") -> Json:
     return {"id": user_id, "is_bot": False, "first_name": name or f"User{user_id}"}
 
@@ -321,6 +331,9 @@ class FakeBotApi:
     ) -> Json:
         if caption is not None:
             content["caption"] = caption
+            mentions = _mentions(caption)
+            if mentions:
+                content["caption_entities"] = mentions
         with self._cond:
             message = self._new_message(
                 chat_id or user_id,

@@ -122,8 +122,8 @@ async def test_help_reset_and_forget(fake: FakeBotApi, bot: BotFactory, catalog:
 
 
 async def test_media_edits_and_blank_text(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
-    # Photos, stickers, voice, documents and locations get the "text only" answer; edits are ignored;
-    # whitespace-only text is the engine's "empty" case.
+    # A photo, without a picture reader, gets "I can't read pictures here"; stickers, voice, a text document and
+    # locations the "type it" answer; edits are ignored; whitespace-only text is the engine's "empty" case.
     async with bot():
         for i, kind in enumerate(("photo", "sticker", "voice", "document", "location")):
             fake.send_media(4, kind)
@@ -132,7 +132,8 @@ async def test_media_edits_and_blank_text(fake: FakeBotApi, bot: BotFactory, cat
         fake.send_text(4, "   ")
         texts = await fake.wait_sent(4, 6)
         await asyncio.sleep(0.2)
-    assert texts[:5] == [catalog.text("unsupported_media")] * 5
+    assert texts[0] == catalog.text("image_unavailable")
+    assert texts[1:5] == [catalog.text("unsupported_media")] * 4
     assert texts[5] == catalog.text("empty")
     assert len(fake.sent(4)) == 6
 

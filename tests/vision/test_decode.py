@@ -97,7 +97,7 @@ def test_transparency_is_laid_over_white():
     assert decode(encoded(transparent, "PNG"), LIMITS).getpixel((5, 5)) == (255, 255, 255)
 
 
-HEIC = Path(__file__).resolve().parents[1] / "fixtures" / "images" / "icloud_full_alert.heic"  # made with pillow-heif
+HEIC = Path(__file__).resolve().parent / "fixtures" / "icloud_full_alert.heic"  # made with pillow-heif
 
 
 def test_heic_when_pi_heif_is_installed():
