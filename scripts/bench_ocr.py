@@ -38,7 +38,7 @@ from bot.engine.model import Text  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from bot.vision import available  # noqa: E402
 from bot.vision.model import Limits  # noqa: E402
-from bot.vision.worker import Reader  # noqa: E402
+from bot.vision.worker import THREADS, Reader  # noqa: E402
 from tests.vision.screens import screens, telegram_photo  # noqa: E402
 
 MESSAGES = [
@@ -91,7 +91,7 @@ def picture(data: bytes) -> Picture:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="onnxruntime threads; 0: all cores")
     parser.add_argument("--nice", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each text-latency phase")
     args = parser.parse_args()
@@ -102,7 +102,7 @@ async def main() -> None:
     store = Store.open(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     photos = [telegram_photo(s.image, box) for s in screens() for box in (None, s.crop)]
 
-    reader = Reader(Limits(timeout=120), threads=args.threads, nice=args.nice)
+    reader = Reader(Limits(timeout=120), threads=args.threads or None, nice=args.nice)
     started = time.perf_counter()
     await reader.start()
     print(f"worker ready in {time.perf_counter() - started:.1f} s (threads={args.threads or 'all'}, nice={args.nice})")

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # prctl(2)
 GRACE = 5.0  # seconds past the timeout before a worker that ignores its alarm is killed
 NICE = 10  # the worker's CPU priority below the bot's: text replies first, OCR with what is left
+# onnxruntime threads: one leaves a core to the bot's event loop, and measured less CPU per image than two
+# (scripts/bench_ocr.py on 2 cores: 1.2 s vs 1.9 s CPU, text reply p99 1.3x vs 1.8x of text alone)
+THREADS = 1
 
 # ---------------------------------------------------------------- inside the worker process
 
@@ -100,7 +103,9 @@ def read_image(data: bytes, limits: Limits) -> Reading:
 class Reader:
     """Reads images in the worker process; `await read(data)` returns a Reading or raises Unreadable."""
 
-    def __init__(self, limits: Limits | None = None, *, queue: int = 4, threads: int | None = None, nice: int = NICE):
+    def __init__(
+        self, limits: Limits | None = None, *, queue: int = 4, threads: int | None = THREADS, nice: int = NICE
+    ) -> None:
         self.limits = limits or Limits()
         self.queue = queue
         self.threads = threads
