@@ -104,7 +104,20 @@ TEXT_KEYS = frozenset(
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
+# Wording of the follow-up features (bot/desk/checkins.py, bot/desk/incidents.py): known but optional, so a
+# content folder without them still loads; the desk offers those features only when every one is there.
+FOLLOWUP_TEXT_KEYS = frozenset(
+    """checkin_offer checkin_scheduled checkin_question checkin_opt_fixed checkin_opt_failing checkin_opt_later
+    checkin_last incident_banner incident_subscribe incident_subscribed incident_already_fixed incident_fixed
+    incident_started incident_ended incident_none incident_list incident_usage incident_unknown""".split()
+)
 TEXT_FIELDS = {
+    "checkin_scheduled": {"minutes"},
+    "incident_banner": {"text"},
+    "incident_started": {"target"},
+    "incident_ended": {"target", "count"},
+    "incident_list": {"incidents"},
+    "incident_unknown": {"target"},
     "intent_start": {"title"},
     "topic_switch": {"title"},
     "step_header": {"n", "total"},
@@ -133,7 +146,7 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "checkin"])
 
 
 class ContentError(Exception):
@@ -343,6 +356,7 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         when={k: tuple(v) for k, v in when.items()},
         warning=_str(table, "warning", place, problems, required=False) or None,
         check=_bool(table, "check", place, problems),
+        checkin=_bool(table, "checkin", place, problems),
     )
 
 
@@ -550,7 +564,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     where = bot_path.as_posix()
     _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage"), where, problems)
     texts = _table(shared.get("text", {}), f"{where}: text", problems)
-    for key in sorted(set(texts) - TEXT_KEYS):
+    for key in sorted(set(texts) - TEXT_KEYS - FOLLOWUP_TEXT_KEYS):
         problems.add(f"{where}: text.{key}", "unknown text key")
     for key in sorted(TEXT_KEYS - set(texts)):
         problems.add(f"{where}: text", f"missing '{key}'")
