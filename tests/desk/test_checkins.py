@@ -8,7 +8,7 @@ import pytest
 from bot.desk.checkins import CheckinDesk, Scheduled
 from bot.desk.memory import MemoryStore
 from bot.desk.ports import Where
-from bot.desk.turn import Conversations
+from bot.desk.turn import Conversations, Turn
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog, Choice
 from tests.desk.conftest import ALICE, CONSOLE, GROUP, Desk, MemoryOperatorChat
@@ -89,7 +89,7 @@ async def fire_all(desk: Desk, where: Where = ALICE) -> None:
     for stored in desk.store.checkins.scheduled():
         due = checkins(desk).fire(stored.id, stored.due)
         assert due is not None
-        desk.last[where.key] = type(desk.last[where.key])(due.reply, (), desk.last[where.key].session)
+        desk.last[where.key] = Turn(due.reply, (), desk.last[where.key].session)
 
 
 async def test_fixed_through_a_check_in_is_the_steps_resolution(desk: Desk, catalog: Catalog) -> None:
