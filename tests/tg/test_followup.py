@@ -119,6 +119,11 @@ async def test_in_a_group_it_goes_to_the_members_topic_and_mentions_them(
         (entity,) = checkin["entities"]
         assert (entity["type"], entity["offset"], entity["length"]) == ("text_mention", 0, 5)
         assert entity["user"]["id"] == PERSON
+        fake.press_label(PERSON + 1, group, catalog.text("checkin_opt_fixed"))  # another member: not theirs
+        await fake.wait_for(lambda: any(c.params.get("show_alert") for c in fake.calls("answerCallbackQuery")))
+        assert fake.calls("answerCallbackQuery")[-1].params["text"] == catalog.text("not_your_buttons")
+        fake.press_label(PERSON, group, catalog.text("checkin_opt_fixed"))
+        await fake.wait_for(lambda: fake.sent(group)[-1]["text"].startswith(catalog.text("fixed")), what="fixed")
 
 
 async def test_a_check_in_due_while_the_bot_was_down_is_sent_once_after_restarts(
