@@ -17,19 +17,6 @@ from bot.desk.ports import Incident, Incidents, Subscriber, Where
 from bot.engine.model import CATEGORIES, Button, Catalog, Choice, Event, Reply, Session
 
 SUBSCRIBE = "inc:"  # button data: "inc:<incident id>" (no question number: it never goes stale)
-TEXTS = (
-    "incident_banner",
-    "incident_subscribe",
-    "incident_subscribed",
-    "incident_already_fixed",
-    "incident_fixed",
-    "incident_started",
-    "incident_ended",
-    "incident_none",
-    "incident_list",
-    "incident_usage",
-    "incident_unknown",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +50,6 @@ class IncidentDesk:
     def __init__(self, catalog: Catalog, incidents: Incidents) -> None:
         self.catalog = catalog
         self.incidents = incidents
-        self.enabled = all(key in catalog.texts for key in TEXTS)
 
     # ------------------------------------------------------------ the operator command
 
@@ -104,7 +90,7 @@ class IncidentDesk:
     def covering(self, intent_id: str | None) -> Incident | None:
         """The active incident a diagnosis falls under: the intent's own first, else its category's."""
         intent = self.catalog.intents.get(intent_id or "")
-        if intent is None or not self.enabled:
+        if intent is None:
             return None
         active = self.incidents.active()
         for target in (intent.id, intent.category):
@@ -127,7 +113,7 @@ class IncidentDesk:
 
     def intercept(self, where: Where, event: Event, now: float) -> Reply | None:
         """ "Tell me when it's fixed": subscribe the conversation; None for any other event."""
-        if not isinstance(event, Choice) or not event.data.startswith(SUBSCRIBE) or not self.enabled:
+        if not isinstance(event, Choice) or not event.data.startswith(SUBSCRIBE):
             return None
         t = self.catalog.text
         chosen = t("incident_subscribe")
@@ -159,4 +145,4 @@ class IncidentDesk:
 
     def unfinished(self) -> list[int]:
         """Ended incidents with subscribers not told yet (a restart carries on)."""
-        return self.incidents.ended_with_unnotified() if self.enabled else []
+        return self.incidents.ended_with_unnotified()

@@ -101,16 +101,27 @@ TEXT_KEYS = frozenset(
         "private_continue_button",
         "private_continued",
         "stats_header",
+        "checkin_offer",
+        "checkin_scheduled",
+        "checkin_question",
+        "checkin_opt_fixed",
+        "checkin_opt_failing",
+        "checkin_opt_later",
+        "checkin_last",
+        "incident_banner",
+        "incident_subscribe",
+        "incident_subscribed",
+        "incident_already_fixed",
+        "incident_fixed",
+        "incident_started",
+        "incident_ended",
+        "incident_none",
+        "incident_list",
+        "incident_usage",
+        "incident_unknown",
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
-# Wording of the follow-up features (bot/desk/checkins.py, bot/desk/incidents.py): known but optional, so a
-# content folder without them still loads; the desk offers those features only when every one is there.
-FOLLOWUP_TEXT_KEYS = frozenset(
-    """checkin_offer checkin_scheduled checkin_question checkin_opt_fixed checkin_opt_failing checkin_opt_later
-    checkin_last incident_banner incident_subscribe incident_subscribed incident_already_fixed incident_fixed
-    incident_started incident_ended incident_none incident_list incident_usage incident_unknown""".split()
-)
 TEXT_FIELDS = {
     "checkin_scheduled": {"minutes"},
     "incident_banner": {"text"},
@@ -567,7 +578,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     where = bot_path.as_posix()
     _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage"), where, problems)
     texts = _table(shared.get("text", {}), f"{where}: text", problems)
-    for key in sorted(set(texts) - TEXT_KEYS - FOLLOWUP_TEXT_KEYS):
+    for key in sorted(set(texts) - TEXT_KEYS):
         problems.add(f"{where}: text.{key}", "unknown text key")
     for key in sorted(TEXT_KEYS - set(texts)):
         problems.add(f"{where}: text", f"missing '{key}'")

@@ -182,7 +182,7 @@ async def test_a_stale_check_in_button_is_a_closed_question(desk: Desk, catalog:
     assert turn.reply.messages[0] == catalog.text("stale_option")
 
 
-async def test_zero_minutes_or_missing_wording_means_no_check_ins(handoff_engine: Engine) -> None:
+async def test_zero_minutes_means_no_check_ins(handoff_engine: Engine) -> None:
     off = make(handoff_engine, minutes=0)
     await off.say(ALICE, SLOW)
     await off.press(ALICE, IOS)
