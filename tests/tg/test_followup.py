@@ -210,3 +210,24 @@ async def test_incident_usage_and_unknown_targets(fake: FakeBotApi, bot: BotFact
         assert await operator_says(fake, "/incident network") == catalog.text("incident_usage")
         assert await operator_says(fake, "/incident wifi it's down") == catalog.text("incident_unknown", target="wifi")
         assert await operator_says(fake, "/incident off storage") == catalog.text("incident_none")
+
+
+async def test_notices_interrupted_by_a_stop_are_finished_at_start_once(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, db_path: Path
+) -> None:
+    # As if the bot stopped half way through telling subscribers: one told, two not yet.
+    store = Store.open(db_path)
+    incident = store.incidents.start("network", BANNER_TEXT, 1.0)
+    for user in (41, 42, 43):
+        store.incidents.subscribe(
+            incident.id, key=f"tg:{user}:0:{user}", user_id=user, chat_id=user, thread_id=0, now=1.0
+        )
+    store.incidents.end("network", 2.0)
+    store.incidents.claim_notice(incident.id, "tg:41:0:41", 2.0)
+    store.close()
+    async with bot(**support()):
+        for user in (42, 43):
+            assert await fake.wait_sent(user, 1) == [catalog.text("incident_fixed")]
+    async with bot(**support()):
+        await asyncio.sleep(0.3)
+    assert [len(fake.sent(u)) for u in (41, 42, 43)] == [0, 1, 1]
