@@ -5,6 +5,7 @@ an incident's banner, subscription and the notice at its end; /incident refused 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from bot.engine.model import Catalog
@@ -216,14 +217,14 @@ async def test_notices_interrupted_by_a_stop_are_finished_at_start_once(
     fake: FakeBotApi, bot: BotFactory, catalog: Catalog, db_path: Path
 ) -> None:
     # As if the bot stopped half way through telling subscribers: one told, two not yet.
-    store = Store.open(db_path)
-    incident = store.incidents.start("network", BANNER_TEXT, 1.0)
+    store, now = Store.open(db_path), time.time()  # recent: retention at start would delete an old incident
+    incident = store.incidents.start("network", BANNER_TEXT, now)
     for user in (41, 42, 43):
         store.incidents.subscribe(
-            incident.id, key=f"tg:{user}:0:{user}", user_id=user, chat_id=user, thread_id=0, now=1.0
+            incident.id, key=f"tg:{user}:0:{user}", user_id=user, chat_id=user, thread_id=0, now=now
         )
-    store.incidents.end("network", 2.0)
-    store.incidents.claim_notice(incident.id, "tg:41:0:41", 2.0)
+    store.incidents.end("network", now)
+    store.incidents.claim_notice(incident.id, "tg:41:0:41", now)
     store.close()
     async with bot(**support()):
         for user in (42, 43):
