@@ -38,11 +38,11 @@ from bot.tg.app import build_application, default_rate_limiter  # noqa: E402
 from tests.tg.conftest import start_app, stop_app  # noqa: E402
 from tests.tg.fake_bot_api import Call, FakeBotApi  # noqa: E402
 
-SLOW = "my icloud backup fails on wifi, it times out"
+SLOW = "icloud backup works at home but never at work"  # restricted_network
 
 
 def waiting_session(engine: Engine, now: float) -> Session:
-    """A conversation at wifi_unstable's first step (one that offers a check-in)."""
+    """A conversation at restricted_network's first step (one that offers a check-in)."""
     session, reply = engine.respond(Session(), Text(SLOW), now)
     session, _ = engine.respond(session, Choice(reply.buttons[0].data), now)
     step = engine.pending_step(session)

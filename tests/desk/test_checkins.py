@@ -13,7 +13,7 @@ from bot.engine.machine import Engine
 from bot.engine.model import Catalog, Choice
 from tests.desk.conftest import ALICE, CONSOLE, GROUP, Desk, MemoryOperatorChat
 
-SLOW = "my icloud backup fails on wifi, it times out"  # wifi_unstable: its first step runs a backup
+SLOW = "icloud backup works at home but never at work"  # restricted_network: its first step ends in a backup
 IOS = "iOS 17 or later (including iOS 26)"
 OFFER = "Check back with me"
 MINUTES = 30.0
@@ -46,7 +46,7 @@ def checkins(desk: Desk) -> CheckinDesk:
 
 
 async def test_a_slow_step_offers_a_check_in_and_a_quick_one_does_not(desk: Desk) -> None:
-    # wifi_unstable's first step (a backup to run) offers it; icloud_full's first (a look-up) does not.
+    # restricted_network's first step (ends in a backup) offers it; icloud_full's first (a look-up) does not.
     await at_slow_step(desk)
     await desk.say(GROUP, "icloud storage is full")
     await desk.press(GROUP, IOS)

@@ -16,7 +16,7 @@ from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
 PERSON = 21
 OPS = -2001
 OPERATOR = 31
-SLOW = "my icloud backup fails on wifi, it times out"  # wifi_unstable: its first step runs a backup
+SLOW = "icloud backup works at home but never at work"  # restricted_network: its first step ends in a backup
 IOS = "iOS 17 or later (including iOS 26)"
 OFFER = "Check back with me"
 QUICK = 0.01  # minutes: 0.6 s
@@ -167,7 +167,7 @@ async def test_incident_banner_subscription_and_notice(fake: FakeBotApi, bot: Bo
         assert texts[0] == catalog.text("incident_banner", text=BANNER_TEXT)
         banner = fake.sent(PERSON)[0]
         assert banner["reply_markup"]["inline_keyboard"][0][0]["text"] == catalog.text("incident_subscribe")
-        assert catalog.text("intent_start", title=catalog.intents["wifi_unstable"].title) in texts[1]
+        assert catalog.text("intent_start", title=catalog.intents["restricted_network"].title) in texts[1]
         fake.press_label(PERSON, PERSON, catalog.text("incident_subscribe"))
         texts = await fake.wait_sent(PERSON, 3)
         assert texts[2] == catalog.text("incident_subscribed")
@@ -184,7 +184,7 @@ async def test_an_incident_and_its_subscribers_survive_a_restart(
     fake: FakeBotApi, bot: BotFactory, catalog: Catalog
 ) -> None:
     async with bot(**support()):
-        await operator_says(fake, f"/incident wifi_unstable {BANNER_TEXT}")
+        await operator_says(fake, f"/incident restricted_network {BANNER_TEXT}")
         fake.send_text(PERSON, SLOW)
         await fake.wait_sent(PERSON, 2)
         fake.press_label(PERSON, PERSON, catalog.text("incident_subscribe"))
@@ -193,7 +193,7 @@ async def test_an_incident_and_its_subscribers_survive_a_restart(
         other = 22
         fake.send_text(other, SLOW)
         assert (await fake.wait_sent(other, 2))[0] == catalog.text("incident_banner", text=BANNER_TEXT)
-        await operator_says(fake, "/incident off wifi_unstable")
+        await operator_says(fake, "/incident off restricted_network")
         assert (await fake.wait_sent_exactly(PERSON, 4))[3] == catalog.text("incident_fixed")
 
 

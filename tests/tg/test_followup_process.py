@@ -17,7 +17,7 @@ from tests.tg.test_process import ROOT, _integrity, _wait
 
 PERSON = 21
 MINUTES = 0.05  # 3 s
-SLOW = "my icloud backup fails on wifi, it times out"
+SLOW = "icloud backup works at home but never at work"  # restricted_network
 IOS = "iOS 17 or later (including iOS 26)"
 
 
