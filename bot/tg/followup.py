@@ -85,6 +85,7 @@ class FollowUps:
         sent = await self.send(
             context.bot, due.where, due.reply, mention=None if due.where.private else due.where.person
         )
+        self.metrics.followups.labels("checkin", "sent" if sent else "failed").inc()
         log.info("check-in %d %s", due.checkin.id, "sent" if sent else "not delivered")
 
     async def notify(self, bot: Bot, notify: Notify) -> None:
@@ -93,10 +94,9 @@ class FollowUps:
             return
         told = failed = 0
         for notice in self.desk.incidents.notices(notify.incident_id, self.clock()):
-            if await self.send(bot, notice.where, notice.reply):
-                told += 1
-            else:
-                failed += 1
+            sent = await self.send(bot, notice.where, notice.reply)
+            told, failed = told + sent, failed + (not sent)
+            self.metrics.followups.labels("incident_notice", "sent" if sent else "failed").inc()
         log.info("incident %d ended: told %d subscribers, %d could not be reached", notify.incident_id, told, failed)
 
     async def send(self, bot: Bot, where: Where, reply: Reply, *, mention: Person | None = None) -> bool:

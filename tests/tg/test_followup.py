@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bot.engine.model import Catalog
+from bot.metrics import Metrics
 from bot.storage import Store
 from tests.tg.conftest import BotFactory, joined
 from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
@@ -39,7 +40,8 @@ async def to_slow_step(fake: FakeBotApi, person: int = PERSON, chat: int | None 
 async def test_a_check_in_arrives_and_its_fixed_is_the_resolution(
     fake: FakeBotApi, bot: BotFactory, catalog: Catalog, db_path: Path
 ) -> None:
-    async with bot(**quick()):
+    metrics = Metrics()
+    async with bot(**quick(), metrics=metrics):
         await to_slow_step(fake)
         fake.press_label(PERSON, PERSON, OFFER)
         texts = await fake.wait_sent(PERSON, 3)
@@ -49,6 +51,7 @@ async def test_a_check_in_arrives_and_its_fixed_is_the_resolution(
         fake.press_label(PERSON, PERSON, catalog.text("checkin_opt_fixed"))
         texts = await fake.wait_sent_exactly(PERSON, 5)
         assert texts[4].startswith(catalog.text("fixed"))
+        assert b'bot_followups_total{kind="checkin",result="sent"} 1.0' in metrics.render()
     store = Store.open(db_path)
     assert store.query("SELECT status, answer, round FROM checkins") == [("answered", "fixed", 1)]
     store.close()
