@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot import vision
 from bot.engine.content import load_catalog
 from bot.engine.machine import Engine
 from bot.engine.matcher import Matcher
 from bot.engine.model import Catalog, Choice, Command, Event, Outcome, Reply, Session, Text
+from bot.vision.model import Limits
+from bot.vision.worker import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ROOT / "intents"
@@ -91,3 +94,24 @@ def tiny_engine(tiny: Catalog, tiny_matcher: Matcher) -> Engine:
 def chat() -> Callable[..., Chat]:
     """A factory: chat(engine) -> a fresh Chat."""
     return Chat
+
+
+class KeptReader(Reader):
+    """The test session's one OCR worker: an application's shutdown (or a test) does not stop it."""
+
+    def close(self) -> None:
+        return None
+
+    def really_close(self) -> None:
+        super().close()
+
+
+@pytest.fixture(scope="session")
+def ocr_reader() -> Iterator[KeptReader]:
+    """One OCR worker for every test that reads screenshots (tests/vision, tests/tg): its models load once.
+    Skips the test without the ocr extra."""
+    if not vision.available():
+        pytest.skip("the ocr extra is not installed")
+    reader = KeptReader(Limits(timeout=60))  # generous: CI machines are shared; the timeout has its own test
+    yield reader
+    reader.really_close()

@@ -1,21 +1,19 @@
 """Screenshots end to end: a photo or an image file through the fake Bot API (getFile and the download on
 127.0.0.1) to the real Application, the real OCR worker and the real matcher, and the answer back.
 
-One worker serves the module (its models load once). Skipped without the ocr extra.
+One worker serves the session (tests/conftest.py `ocr_reader`). Skipped without the ocr extra.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from bot import vision
 from bot.engine.model import Catalog
 from bot.storage import Store
-from bot.vision.model import Limits
-from bot.vision.worker import Reader
+from tests.conftest import KeptReader
 from tests.tg.conftest import BotFactory
 from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
 
@@ -28,21 +26,10 @@ GROUP = -100777
 SCREENS = {screen.name: screen for screen in screens()}
 
 
-class KeptReader(Reader):
-    """The module's one worker: an application's shutdown does not stop it."""
-
-    def close(self) -> None:
-        return None
-
-    def really_close(self) -> None:
-        super().close()
-
-
-@pytest.fixture(scope="module")
-def reader() -> Iterator[KeptReader]:
-    kept = KeptReader(Limits(timeout=60))
-    yield kept
-    kept.really_close()
+@pytest.fixture
+def reader(ocr_reader: KeptReader) -> KeptReader:
+    """The session's one worker (tests/conftest.py): the application's shutdown does not stop it."""
+    return ocr_reader
 
 
 def photo(name: str, *, cropped: bool = True) -> bytes:

@@ -1,6 +1,6 @@
 """Screenshots through the real worker and OCR, then the real Matcher: the diagnosis a typed alert would get.
 
-One worker (and so one model load) serves the whole module. Skipped without the `ocr` extra.
+One worker (and so one model load) serves the session (tests/conftest.py `ocr_reader`). Skipped without the `ocr` extra.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -39,11 +38,10 @@ async def read(reader: Reader, data: bytes) -> Reading:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def reader() -> AsyncIterator[Reader]:
-    reader = Reader(Limits(timeout=60))  # generous: CI machines are shared; the timeout has its own test
-    await reader.start()
-    yield reader
-    reader.close()
+async def reader(ocr_reader: Reader) -> Reader:
+    """The session's one worker (tests/conftest.py), started."""
+    await ocr_reader.start()
+    return ocr_reader
 
 
 def small() -> bytes:
