@@ -1,7 +1,8 @@
 """Sending to Telegram with a bounded retry: 5xx, dropped connections and timeouts are retried with backoff.
 
-429 (RetryAfter) is waited out by PTB's AIORateLimiter underneath; 400 is a bug and raised; 403 means the
-person blocked the bot: it is reported as `Blocked` and never retried.
+429 (RetryAfter) is waited out by PTB's AIORateLimiter underneath; 400 (BadRequest) is permanent and raised
+at once, never retried (PTB's BadRequest subclasses NetworkError); 403 means the person blocked the bot: it
+is reported as `Blocked` and never retried.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +38,8 @@ async def with_retry(
             return await call()
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
+        except BadRequest:  # permanent ("chat not found", "message is too long"): sending again cannot help
+            raise
         except RetryAfter as exc:  # only reaches us when the rate limiter's own retries ran out
             if attempt == attempts:
                 raise

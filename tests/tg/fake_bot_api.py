@@ -36,7 +36,7 @@ class Call:
 
 @dataclass
 class Fault:
-    kind: str  # "429", "500", "403", "drop"
+    kind: str  # "429", "500", "403", "400", "drop"
     retry_after: int = 1
 
 
@@ -110,9 +110,14 @@ class FakeBotApi:
     # ------------------------------------------------------------ configuration
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
-        """The next `times` calls of `method` fail: "429" (retry_after), "500", "403" or "drop"."""
+        """The next `times` calls of `method` fail: "429" (retry_after), "500", "403", "400" or "drop"."""
         with self._cond:
             self._s.faults.setdefault(method, []).extend(Fault(kind, retry_after) for _ in range(times))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not used up yet."""
+        with self._cond:
+            self._s.faults.clear()
 
     def make_admin(self, chat_id: int, user_id: int) -> None:
         with self._cond:
@@ -477,6 +482,7 @@ class FakeBotApi:
                     429: f"Too Many Requests: retry after {fault.retry_after}",
                     500: "Internal Server Error",
                     403: "Forbidden: bot was blocked by the user",
+                    400: "Bad Request: chat not found",
                 }[status],
             }
             if status == 429:

@@ -73,3 +73,18 @@ async def test_error_in_a_handler_is_apologised_and_the_bot_goes_on(
         fake.send_text(23, "/start")
         texts = await fake.wait_sent_exactly(23, 2)
     assert texts == [catalog.text("error"), joined(catalog.text("greeting"), MENU)]
+
+
+async def test_a_400_is_never_retried(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # "Bad Request: chat not found" is permanent: PTB's BadRequest subclasses NetworkError, but resending it
+    # only holds the conversation. One try for the reply, one for the apology, and the bot goes on.
+    fake.fail("sendMessage", "400", times=20)
+    async with bot():
+        fake.send_text(24, "/start")
+        await fake.wait_for(lambda: len(fake.calls("sendMessage", ok_only=False)) >= 2)
+        await asyncio.sleep(0.3)
+        assert len(fake.calls("sendMessage", ok_only=False)) == 2  # the reply and the apology, once each
+        fake.clear_faults()
+        fake.send_text(24, "/start")
+        texts = await fake.wait_sent_exactly(24, 1)
+    assert texts == [joined(catalog.text("greeting"), MENU)]
