@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.config import Settings
@@ -29,10 +30,13 @@ from bot.engine.model import Catalog
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.storage import Store
+from bot.tg import masking
 from bot.tg.conversation import OrderedUpdateProcessor
 from bot.tg.delivery import with_retry
 from bot.tg.handlers import MAX_INPUT, Handlers
 from bot.tg.inbound import command_descriptions
+from bot.tg.lifecycle import BotApplication
+from bot.tg.masking import Masker, SecretFilter
 from bot.tg.operators import TelegramOperatorChat
 
 log = logging.getLogger(__name__)
@@ -49,41 +53,23 @@ DAY = 24 * 3600.0
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-class TokenFilter(logging.Filter):
-    """Replaces the bot token anywhere in a log record (message, arguments, traceback) with "<token>"."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.secrets = [s for s in dict.fromkeys((token, quote(token, safe=""))) if s]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<token>")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        record.msg = self._clean(record.getMessage())
-        record.args = ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
+# The filter that masks the token (and the webhook secret) in log records: bot/tg/masking.py
+TokenFilter = SecretFilter
 
 
-def configure_logging(settings: Settings) -> None:
-    """Quiet the HTTP client (its INFO lines carry URLs with the token) and mask the token everywhere."""
+class StartupError(Exception):
+    """The bot could not start (refused token, unreachable Bot API, unusable database ...): one masked line."""
+
+
+def configure_logging(settings: Settings) -> Masker:
+    """Quiet the HTTP client (its INFO lines carry URLs with the token); mask the token and the webhook
+    secret in every log record and uncaught exception; keep start-up failures to one line each."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    token_filter = TokenFilter(settings.token.reveal())
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenFilter) for f in handler.filters):
-            handler.addFilter(token_filter)
+    return masking.install(settings)
 
 
 def file_url(api_url: str) -> str:
@@ -151,6 +137,7 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
+        .application_class(BotApplication)
         .token(settings.token.reveal())
         .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connection_pool_size(CONNECTION_POOL)
@@ -182,10 +169,36 @@ def use_fast_event_loop() -> bool:
 
 
 def run_bot(settings: Settings, catalog: Catalog) -> None:
-    """Run until SIGINT/SIGTERM: polling, or a webhook server when settings.webhook_url is set."""
-    configure_logging(settings)
+    """Run until SIGINT/SIGTERM: polling, or a webhook server when settings.webhook_url is set.
+
+    A failure to start raises StartupError with one masked line; nothing else escapes with a traceback.
+    """
+    masker = configure_logging(settings)
     use_fast_event_loop()
-    store = Store.open(settings.db_path)
+    try:
+        store = Store.open(settings.db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise StartupError(masker.clean(f"cannot open the database {settings.db_path}: {exc}")) from None
+    try:
+        _serve(settings, catalog, store)
+    except InvalidToken:
+        where = f" at {settings.api_url}" if settings.api_url else ""
+        raise StartupError(
+            f"the Bot API{where} refused the bot token: check TELEGRAM_BOT_TOKEN"
+            + (" and the path of TELEGRAM_API_URL (it should end in /bot)" if settings.api_url else "")
+        ) from None
+    except NetworkError as exc:  # includes TimedOut
+        where = settings.api_url or "api.telegram.org"
+        raise StartupError(masker.clean(f"cannot reach the Bot API at {where}: {exc}")) from None
+    except TelegramError as exc:
+        raise StartupError(masker.clean(f"the Bot API refused to start the bot: {exc}")) from None
+    except (sqlite3.Error, OSError) as exc:  # e.g. the webhook port is taken, the database became read-only
+        raise StartupError(masker.clean(f"could not start: {exc.__class__.__name__}: {exc}")) from None
+    finally:
+        store.close()
+
+
+def _serve(settings: Settings, catalog: Catalog, store: Store) -> None:
     metrics = Metrics()
     health = HealthServer(metrics, settings.health_port).start() if settings.health_port > 0 else None
     app = build_application(settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None)

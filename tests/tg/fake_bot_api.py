@@ -49,6 +49,7 @@ class _State:
     admins: set[tuple[int, int]] = field(default_factory=set)
     forums: set[int] = field(default_factory=set)
     dead_tokens: set[str] = field(default_factory=set)
+    refused_tokens: set[str] = field(default_factory=set)
     webhook: Json = field(default_factory=dict)
     commands: list[Json] = field(default_factory=list)
     topic_rights_missing: bool = False  # createForumTopic fails as for a bot without Manage Topics
@@ -141,6 +142,11 @@ class FakeBotApi:
         """Every later request made with `token` has its connection dropped, as if its process had died."""
         with self._cond:
             self._s.dead_tokens.add(token)
+
+    def refuse_token(self, token: str) -> None:
+        """Every later request made with `token` is answered 401 Unauthorized, as for a revoked token."""
+        with self._cond:
+            self._s.refused_tokens.add(token)
 
     # ------------------------------------------------------------ injecting updates
 
@@ -468,6 +474,9 @@ class FakeBotApi:
         """(HTTP status, body); body None drops the connection."""
         with self._cond:
             dead = token in self._s.dead_tokens
+            if token in self._s.refused_tokens:
+                self._s.calls.append(Call(method, params, 401, token))
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             faults = self._s.faults.get(method)
             fault = faults.pop(0) if faults else None
         if dead or (fault and fault.kind == "drop"):
