@@ -38,6 +38,7 @@ from bot.tg.inbound import command_descriptions
 from bot.tg.lifecycle import BotApplication
 from bot.tg.masking import Masker, SecretFilter
 from bot.tg.operators import TelegramOperatorChat
+from bot.tg.webhook import cap_request_bodies
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,7 @@ def _serve(settings: Settings, catalog: Catalog, store: Store) -> None:
     app = build_application(settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None)
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+        cap_request_bodies()
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
