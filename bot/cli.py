@@ -13,18 +13,19 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from bot.config import DEFAULT_INTENTS, Settings, SettingsError
+from bot.console import console_event, jsonl_event, jsonl_reply, render_console
 from bot.desk.continuation import Continuation
 from bot.desk.ports import Where
-from bot.desk.turn import Conversations, Turn
+from bot.desk.turn import Conversations
 from bot.engine.content import ContentError, load_catalog
 from bot.engine.machine import Engine
 from bot.engine.matcher import Matcher
-from bot.engine.model import CATEGORIES, Catalog, Choice, Command, Event, Reply, Session, Text
+from bot.engine.model import CATEGORIES, Catalog
 from bot.storage import Store
 
 LABELS = (*CATEGORIES, "general", "none")
@@ -107,27 +108,6 @@ def check(ctx: click.Context) -> None:
 # ---------------------------------------------------------------- console chat
 
 
-def render_console(reply: Reply, out: TextIO) -> None:
-    for message in reply.messages:
-        lines = message.splitlines() or [""]
-        out.write(f"bot> {lines[0]}\n")
-        for line in lines[1:]:
-            out.write(f"     {line}\n")
-    for n, button in enumerate(reply.buttons, 1):
-        out.write(f"     {n}) {button.label}\n")
-
-
-def console_event(line: str, last: Reply | None) -> Event:
-    """Typed console input -> engine event: /commands, option numbers (as button presses), or text."""
-    stripped = line.strip()
-    if stripped.startswith("/") and len(stripped) > 1:
-        name, _, arg = stripped[1:].partition(" ")
-        return Command(name.split("@")[0], arg)
-    if last and stripped.isdigit() and 1 <= int(stripped) <= len(last.buttons):
-        return Choice(last.buttons[int(stripped) - 1].data)
-    return Text(line)
-
-
 @cli.command()
 @click.option("--user", default="console", show_default=True, help="Conversation key (one per person).")
 @click.option(
@@ -176,55 +156,6 @@ def _console_desk(ctx: click.Context, db_path: Path | None, memory: bool) -> Con
     return Conversations(engine, store, links=Continuation(engine, store.sessions, store.links))
 
 
-def question_kind(session: Session) -> str | None:
-    """What the pending question asks, for machine front-ends: slot:NAME, triage, step, check, ... or None."""
-    if session.state == "slot":
-        return f"slot:{session.node}"
-    if session.state in ("idle", "handoff"):
-        return None
-    return session.state
-
-
-def diagnosis(session: Session) -> dict[str, Any] | None:
-    """The cause the conversation is on, and the pending step's index while steps are shown."""
-    if session.intent is None:
-        return None
-    return {"intent": session.intent, "step": session.step if session.state == "step" else None}
-
-
-def jsonl_event(line: str, last: Reply | None) -> Event | str:
-    """One JSON input line -> engine event, or an error message for a malformed line."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return "not JSON"
-    if not isinstance(data, dict):
-        return "expected a JSON object"
-    if isinstance(data.get("text"), str):
-        return Text(data["text"])
-    if isinstance(data.get("command"), str) and data["command"].strip("/"):
-        name, _, arg = data["command"].strip().lstrip("/").partition(" ")
-        return Command(name, arg)
-    button = data.get("button")
-    if isinstance(button, int) and not isinstance(button, bool):
-        if last and 1 <= button <= len(last.buttons):
-            return Choice(last.buttons[button - 1].data)
-        return f"no option {button}"
-    return 'expected {"text": ...}, {"button": N} or {"command": ...}'
-
-
-def _jsonl_reply(turn: Turn) -> str:
-    return json.dumps(
-        {
-            "messages": list(turn.reply.messages),
-            "buttons": [b.label for b in turn.reply.buttons],
-            "question": question_kind(turn.session),
-            "diagnosis": diagnosis(turn.session),
-        },
-        ensure_ascii=False,
-    )
-
-
 @click.command(hidden=True)
 @click.option("--user", default="console")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None)
@@ -236,7 +167,7 @@ def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool
     where = Where(f"console:{user}")
     with asyncio.Runner() as runner:
         turn = runner.run(desk.open(where, time.time()))
-        click.echo(_jsonl_reply(turn))
+        click.echo(jsonl_reply(turn))
         for line in _read_lines(sys.stdin.buffer):
             if not line.strip():
                 continue
@@ -245,7 +176,7 @@ def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool
                 click.echo(json.dumps({"error": event}))
                 continue
             turn = runner.run(desk.handle(where, event, time.time()))
-            click.echo(_jsonl_reply(turn))
+            click.echo(jsonl_reply(turn))
             sys.stdout.flush()
     desk.storage.close()
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
@@ -149,14 +149,20 @@ def build_application(
     if settings.api_url:
         builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
-    cases = None
-    if settings.support_chat_id is not None:
-        operators = TelegramOperatorChat(app.bot, catalog, settings.support_chat_id)
-        cases = CaseDesk(catalog, store.cases, operators, hide_names=settings.hide_operator_names)
-    links = Continuation(engine, store.sessions, store.links, username=lambda: app.bot.username)
-    desk = Conversations(engine, store, cases=cases, links=links, flood=flood, max_input=MAX_INPUT)
+    desk = build_desk(settings, engine, store, app.bot, flood)
     Handlers(desk, store, metrics or Metrics(), clock=clock).register(app)
     return app
+
+
+def build_desk(settings: Settings, engine: Engine, store: Store, bot: Bot, flood: FloodGate | None) -> Conversations:
+    """The desk Telegram's handlers hand every turn to: the operator chat when SUPPORT_CHAT_ID is set, links
+    to continue in private, messages cut at MAX_INPUT characters."""
+    cases = None
+    if settings.support_chat_id is not None:
+        operators = TelegramOperatorChat(bot, engine.catalog, settings.support_chat_id)
+        cases = CaseDesk(engine.catalog, store.cases, operators, hide_names=settings.hide_operator_names)
+    links = Continuation(engine, store.sessions, store.links, username=lambda: bot.username)
+    return Conversations(engine, store, cases=cases, links=links, flood=flood, max_input=MAX_INPUT)
 
 
 def use_fast_event_loop() -> bool:
