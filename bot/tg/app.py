@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.desk.cases import CaseDesk
@@ -38,6 +39,7 @@ from bot.tg.inbound import command_descriptions
 from bot.tg.lifecycle import BotApplication
 from bot.tg.masking import Masker, SecretFilter
 from bot.tg.operators import TelegramOperatorChat
+from bot.tg.updates import ScreenedBot
 from bot.tg.webhook import cap_request_bodies
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,24 @@ def default_rate_limiter() -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
 
 
+def screened_bot(
+    settings: Settings,
+    rate_limiter: BaseRateLimiter,  # type: ignore[type-arg]  # PTB leaves its parameter open
+    metrics: Metrics,
+) -> ScreenedBot:
+    """The bot, with getUpdates parsed one update at a time (bot/tg/updates.py) and PTB's own request defaults
+    otherwise, except a pool of CONNECTION_POOL connections for sending (getUpdates has one of its own)."""
+    urls = {"base_url": settings.api_url, "base_file_url": file_url(settings.api_url)} if settings.api_url else {}
+    return ScreenedBot(
+        settings.token.reveal(),
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter,
+        on_skipped=metrics.skipped_updates.inc,
+        **urls,
+    )
+
+
 def build_application(
     settings: Settings,
     catalog: Catalog,
@@ -136,21 +156,18 @@ def build_application(
         if on_shutdown is not None:
             on_shutdown()
 
+    metrics = metrics or Metrics()
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
-        .token(settings.token.reveal())
+        .bot(screened_bot(settings, default_rate_limiter() if rate_limiter is None else rate_limiter, metrics))
         .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .connection_pool_size(CONNECTION_POOL)
-        .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if settings.api_url:
-        builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
     desk = build_desk(settings, engine, store, app.bot, flood)
-    Handlers(desk, store, metrics or Metrics(), clock=clock).register(app)
+    Handlers(desk, store, metrics, clock=clock).register(app)
     return app
 
 

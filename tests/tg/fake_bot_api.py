@@ -306,6 +306,11 @@ class FakeBotApi:
                 return label
         raise AssertionError(f"none of {labels!r} in chat {chat_id}: {self.texts(chat_id)}")
 
+    def send_raw(self, **payload: Any) -> Json:
+        """An update with exactly this content besides its id (for updates PTB cannot parse)."""
+        with self._cond:
+            return self._queue(**payload)
+
     def redeliver(self, update: Json) -> None:
         """Queue an update again with the same update_id (Telegram repeats one it thinks was not received)."""
         with self._cond:
