@@ -93,8 +93,9 @@ async def purge_daily(store: Store, retention_days: int, clock: Callable[[], flo
 
 
 def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's documented limits: ~30 messages/s overall, 20/min per group; 429s waited out and retried."""
-    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
+    """Telegram's documented limits: ~30 messages/s overall, 20/min per group. No retries here: a 429 is
+    waited out by bot/tg/delivery.py, within the deadlines of bot/tg/policy.py."""
+    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
 
 
 def screened_bot(

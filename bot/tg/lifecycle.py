@@ -13,9 +13,15 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.tg import masking
+from bot.tg.policy import policy
 
 
 class BotApplication(Application[Any, Any, Any, Any, Any, Any]):
     async def start(self) -> None:
+        policy.reset()
         await super().start()
         masking.quiet_startup.over()
+
+    async def stop(self) -> None:
+        policy.begin_shutdown()
+        await super().stop()
