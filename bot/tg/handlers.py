@@ -168,9 +168,7 @@ class Handlers:
             return
         message = query.message
         if owner(message) not in (None, query.from_user.id):
-            self.metrics.updates.labels("foreign_button").inc()
-            alert = partial(query.answer, self.text("not_your_buttons"), show_alert=True)
-            await with_retry(alert, what="answerCallbackQuery")
+            await self._refuse_button(query)
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         to = inbound(message.chat, query.from_user, thread_of(message), reply_to)
@@ -188,10 +186,10 @@ class Handlers:
             return
         self.metrics.updates.labels("command").inc()
         arg = (context.args or [""])[0].lower()
+        if arg in ("on", "off") and not await self._is_admin(context.bot, message):
+            await self.out.say(context.bot, to, self.text("admins_only"))
+            return
         if arg in ("on", "off"):
-            if not await self._is_admin(context.bot, message):
-                await self.out.say(context.bot, to, self.text("admins_only"))
-                return
             self.store.bookkeeping.set_group_auto_answer(message.chat.id, arg == "on")
         on = self.store.bookkeeping.group_auto_answer(message.chat.id)
         await self.out.say(context.bot, to, self.text("autoanswer_on" if on else "autoanswer_off"))
@@ -201,13 +199,8 @@ class Handlers:
         self.metrics.errors.inc()
         upd = update if isinstance(update, Update) else None
         chat = upd.effective_chat if upd else None
-        log.error(
-            "error handling update %s (chat %s): %r",
-            upd.update_id if upd else None,
-            chat.id if chat else None,
-            context.error,
-            exc_info=context.error,
-        )
+        where = (upd.update_id if upd else None, chat.id if chat else None)
+        log.error("error handling update %s (chat %s): %r", *where, context.error, exc_info=context.error)
         if upd is None or chat is None:
             return
         if upd.callback_query is not None:
@@ -251,6 +244,12 @@ class Handlers:
         if admission.reply is not None:
             await self.out.send(bot, to, admission.reply)
         return None
+
+    async def _refuse_button(self, query: CallbackQuery) -> None:
+        """Someone pressed another member's button in a group: an alert for them, nothing else."""
+        self.metrics.updates.labels("foreign_button").inc()
+        alert = partial(query.answer, self.text("not_your_buttons"), show_alert=True)
+        await with_retry(alert, what="answerCallbackQuery")
 
     def _count(self, reply: Reply) -> None:
         if reply.match is not None:
