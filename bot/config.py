@@ -110,6 +110,7 @@ class Settings:
     hide_operator_names: bool = False
     retention_days: int = 90
     health_port: int = 0  # 0 = off
+    send_rate_limit: int = 30  # messages per second overall; 0 = no pacing
     log_level: str = "INFO"
 
     @classmethod
@@ -151,5 +152,6 @@ class Settings:
             hide_operator_names=_bool(env, "HIDE_OPERATOR_NAMES", False),
             retention_days=_int(env, "RETENTION_DAYS", 90, low=1),
             health_port=_int(env, "HEALTH_PORT", 0, high=65535),
+            send_rate_limit=_int(env, "SEND_RATE_LIMIT", 30, high=100_000),
             log_level=log_level,
         )

@@ -92,10 +92,14 @@ async def purge_daily(store: Store, retention_days: int, clock: Callable[[], flo
         await asyncio.sleep(every)
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's documented limits: ~30 messages/s overall, 20/min per group. No retries here: a 429 is
-    waited out by bot/tg/delivery.py, within the deadlines of bot/tg/policy.py."""
-    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
+GROUP_RATE_LIMIT = 20  # messages a minute in one group: Telegram's limit, not raised by a local Bot API server
+
+
+def default_rate_limiter(per_second: int = 30) -> AIORateLimiter:
+    """Telegram's documented limits: `per_second` (SEND_RATE_LIMIT, default ~30) messages overall, 0 for no
+    overall pacing; 20 a minute per group. No retries here: a 429 is waited out by bot/tg/delivery.py, within
+    the deadlines of bot/tg/policy.py."""
+    return AIORateLimiter(overall_max_rate=per_second, group_max_rate=GROUP_RATE_LIMIT, max_retries=0)
 
 
 def screened_bot(
@@ -158,10 +162,11 @@ def build_application(
             on_shutdown()
 
     metrics = metrics or Metrics()
+    limiter = default_rate_limiter(settings.send_rate_limit) if rate_limiter is None else rate_limiter
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
-        .bot(screened_bot(settings, default_rate_limiter() if rate_limiter is None else rate_limiter, metrics))
+        .bot(screened_bot(settings, limiter, metrics))
         .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

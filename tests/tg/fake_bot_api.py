@@ -32,6 +32,7 @@ class Call:
     params: Json
     status: int  # HTTP status answered (0: connection dropped)
     token: str
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
