@@ -50,6 +50,9 @@ MAX_CONCURRENT_UPDATES = 256
 # more CPU than it saves. Telegram serves one bot's requests fine over a few dozen keep-alive connections.
 # Eight keep-alive connections measured fastest (scripts/bench_telegram.py: 4, 8, 12, 16, 32, 256 tried).
 CONNECTION_POOL = 8
+# A send waiting for a free connection has not gone out yet, so waiting longer is safe; PTB's default of 1 s
+# turned bursts of 100 chats into TimedOut errors and retries (bench_telegram.py --people 100).
+POOL_TIMEOUT = 10.0
 DAY = 24 * 3600.0
 
 # PTB's six generic parameters add nothing here
@@ -108,11 +111,12 @@ def screened_bot(
     metrics: Metrics,
 ) -> ScreenedBot:
     """The bot, with getUpdates parsed one update at a time (bot/tg/updates.py) and PTB's own request defaults
-    otherwise, except a pool of CONNECTION_POOL connections for sending (getUpdates has one of its own)."""
+    otherwise, except a pool of CONNECTION_POOL connections for sending, waited for up to POOL_TIMEOUT
+    (getUpdates has a connection of its own)."""
     urls = {"base_url": settings.api_url, "base_file_url": file_url(settings.api_url)} if settings.api_url else {}
     return ScreenedBot(
         settings.token.reveal(),
-        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL),
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL, pool_timeout=POOL_TIMEOUT),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter,
         on_skipped=metrics.skipped_updates.inc,
