@@ -21,7 +21,17 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.model import Catalog, Intent, Match
-from bot.engine.text import clauses, features, looks_foreign, normalise, stem
+from bot.engine.text import (
+    FAMILY_WORDS,
+    PHONE_TOKEN,
+    clauses,
+    concepts,
+    features,
+    looks_foreign,
+    normalise,
+    stem,
+    unsure,
+)
 
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
@@ -52,6 +62,10 @@ class Candidate:
 
 
 Vector = dict[str, float]
+
+
+def _with_concepts(feats: list[str]) -> set[str]:
+    return {*feats, *concepts(feats)}
 
 
 def _unit(vector: Vector) -> Vector:
@@ -98,12 +112,13 @@ class Matcher:
         for _, text in docs:
             for words, _ruled_out in clauses(text):
                 self._vocab.update(w for w in words if w.isalpha() and len(w) >= 3)
+        self._vocab.update(FAMILY_WORDS)  # a brand the content never names is a word, not a typo
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._vocab):
             self._by_initial[word[0]].append(word)
         self._corrections: dict[str, str | None] = {}
 
-        doc_features = [(i, set(features(text))) for i, text in docs]
+        doc_features = [(i, _with_concepts(features(text))) for i, text in docs]
         owners: dict[str, set[int]] = defaultdict(set)
         for i, feats in doc_features:
             for f in feats:
@@ -167,6 +182,7 @@ class Matcher:
             for i, intent in enumerate(self._intents)
             if intent.requires
         ]
+        self._phone_intents = [i for i, terms in self._requires if f" {PHONE_TOKEN} " in terms]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
         self._by_id_index = {intent.id: i for i, intent in enumerate(self._intents)}
@@ -195,8 +211,14 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """The best intent, or category 'none' when the message is foreign, empty or below the cutoff."""
-        if not text.strip() or looks_foreign(text):
-            return Match(None, "none", 0.0)
+        if not text.strip() or looks_foreign(text) or unsure(text):
+            return Match(None, "none", 0.0)  # "no idea" answers nothing and asks for nothing
+        if f" {PHONE_TOKEN} " in f" {normalise(text)} " and self._phone_intents:
+            # help seekers don't post phone numbers, adverts and scams do: the intent that requires one decides
+            scores, _, _, _ = self._scores(text)
+            best = max(self._phone_intents, key=lambda i: scores.get(i, 0.0))
+            intent = self._intents[best]
+            return Match(intent.id, intent.category, round(max(scores.get(best, 0.0), self.cutoff), 4))
         remainder = self._without_generic_alert(text)
         if remainder is not None:
             # labelling rule 3: a bare generic alert is general; the same alert plus a cause is that cause
@@ -262,8 +284,8 @@ class Matcher:
                     fixed = self._correct(word)
                     if fixed:
                         corrections[word] = fixed
-        plain = set(features(parsed))
-        found = set(features(parsed, corrections)) if corrections else plain
+        plain = _with_concepts(features(parsed))
+        found = _with_concepts(features(parsed, corrections)) if corrections else plain
         # a corrected word is a guess ("capital" may be "capitan", or just the capital of France): weigh it less
         vector = _unit({f: self._idf[f] for f in found if f in self._idf})
         return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}

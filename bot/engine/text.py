@@ -1,6 +1,6 @@
 """Text normalisation and feature extraction shared by the content loader and the matcher.
 
-Owns: normalise(), tokens(), features(), looks_foreign(). Imports only the standard library.
+Owns: normalise(), clauses(), features(), concepts(), unsure(), looks_foreign(). Imports only the standard library.
 """
 
 from __future__ import annotations
@@ -8,16 +8,20 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 MAX_CHARS = 2000  # longer messages are understood from their first part; keeps matching time bounded
 
+PHONE_TOKEN = "phonenumber"  # what any phone number in a text becomes ("call 1-800-555-0199" -> "call phonenumber")
+# a run of digits and separators: "1-800-555-0199", "+1 (888) 555-0142", "1.855.555.0177", "0800 123 4567"
+_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,20}\d(?![\w])")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
 _VERSION = re.compile(r"\b(ios|iphone|macos|windows)\s*\d+(?:\.\d+)*(?:\s*(?:pro max|pro|max|plus|mini|se))?\b")
 _CLAUSE = re.compile(r"[.!?;:,()\[\]\n|]+")
 _WORD = re.compile(r"[a-z0-9]+")
-_JOIN = [  # spellings folded into one token before tokenising
+_JOIN: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [  # spellings folded into one token
     (re.compile(r"\bwi[\s-]?fi\b|\bwifi\b|\bwlan\b"), "wifi"),
     (re.compile(r"\bi[\s-]cloud\b"), "icloud"),
     (re.compile(r"\bback(?:ed|ing|s)?[\s-]?ups?\b"), "backup"),
@@ -27,6 +31,16 @@ _JOIN = [  # spellings folded into one token before tokenising
     (re.compile(r"\be[\s-]mail\b"), "email"),
     (re.compile(r"\b(?:two|2)[\s-]?(?:factor|step)\b|\b2fa\b"), "twofactor"),
     (re.compile(r"\busb[\s-]c\b"), "usbc"),
+    (re.compile(r"\banti[\s-]?(virus|malware)\b"), r"anti\1"),
+    (re.compile(r"\bwindows security\b"), "windows defender"),
+    (  # security brands written as two words: "trend micro" -> "trendmicro"
+        re.compile(
+            r"\b(?:(trend)[\s-](micro)|(f)[\s-](secure)|(total)[\s-](av)|(g)[\s-](data)|(quick)[\s-](heal)"
+            r"|(zone)[\s-](alarm)|(malware)[\s-](bytes)|(bit)[\s-](defender)|(sentinel)[\s-](one)|(web)[\s-](root)"
+            r"|(mc)[\s-](afee))\b"
+        ),
+        lambda m: "".join(g for g in m.groups() if g),
+    ),
     (re.compile(r"\bmac[\s-]book\b"), "macbook"),
     (re.compile(r"\bi[\s-]?phone\b"), "iphone"),
     (re.compile(r"\bi[\s-]?os\b"), "ios"),
@@ -71,8 +85,17 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(_fold(text)))
 
 
+def _phone(match: re.Match[str]) -> str:
+    """10 to 15 digits in groups, the last of 3 or more: versions, sizes, dates and model lists are not numbers."""
+    found = match.group(0)
+    groups = re.findall(r"\d+", found)
+    digits = sum(len(g) for g in groups)
+    return f" {PHONE_TOKEN} " if 10 <= digits <= 15 and len(groups) >= 2 and len(groups[-1]) >= 3 else found
+
+
 def _fold(text: str) -> str:
     text = text[:MAX_CHARS].translate(_CONTROL)
+    text = _PHONE.sub(_phone, text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = _APOSTROPHE.sub("", text)
@@ -210,3 +233,74 @@ def looks_foreign(text: str) -> bool:
     foreign = sum(1 for w in words if w in _FOREIGN)
     english = sum(1 for w in words if w in _ENGLISH_HINTS)
     return (foreign >= 2 and english == 0) or (foreign >= 3 and foreign > 2 * english)
+
+
+# "I don't know", "no idea", "not sure": an answer about the person's own knowledge, never a problem
+_UNSURE = re.compile(
+    r"\b(?:i\s+)?(?:(?:really|honestly|just)\s+)?(?:dont|do not|didnt|did not)\s+know\b"
+    r"|\b(?:have\s+)?no\s+(?:idea|clue)\b"
+    r"|\bnot\s+(?:really\s+)?sure\b|\bunsure\b|\bidk\b|\bdunno\b|\bno\s+ideea\b|\bnot\s+a\s+clue\b|\bbeats\s+me\b"
+    r"|\bwho\s+knows\b|\bcant\s+(?:say|tell)\b|\bno\s+(?:freaking|bloody|fucking)\s+idea\b"
+)
+_UNSURE_FILLER = frozenset(
+    "sorry honestly tbh exactly mate man either maybe perhaps about hmm um uh er erm yet myself really totally".split()
+)
+
+
+def unsure(text: str) -> bool:
+    """True when the whole message only says the person doesn't know ("no idea", "not sure tbh", "idk")."""
+    flat = normalise(text)
+    if not _UNSURE.search(flat):
+        return False
+    rest = _UNSURE.sub(" ", flat).split()
+    return all(w in STOPWORDS or w in _UNSURE_FILLER for w in rest)
+
+
+# Word families: a brand or word the content never names still reads like the ones it does. Each member
+# also yields the family's feature ("@security"), negated with it ("~@security"). Pairs are stemmed pairs.
+_FAMILIES = {
+    "@security": """antivirus antivirous antivirs antimalware virus viruses malware norton nortan mcafee mcaffee mcafe
+        kaspersky kapersky avast avg bitdefender eset nod32 webroot malwarebytes defender avira sophos trendmicro
+        panda fsecure totalav comodo zonealarm crowdstrike sentinelone emsisoft bullguard gdata quickheal lifelock
+        intego clamxav symantec cylance carbonblack surfshark""",
+    "@liquid": """water wet liquid spill spilt spilled spilling pool toilet rain rained raining sink bath bathtub
+        ocean sea lake river puddle soaked drenched submerged moisture coffee tea beer wine juice soda drink""",
+    "@impact": """fell fallen smashed stepped knocked thrown kicked crushed dented""",
+}
+_FAMILY_PAIRS = {
+    # stopwords are gone by then: "dropped it on the floor" is the pair "drop floor", "sat on my phone" "sat phone"
+    "@impact": [
+        "drop phone",
+        "drop iphone",
+        "drop floor",
+        "drop stair",
+        "drop ground",
+        "sat phone",
+        "sat iphone",
+        "ran over",
+    ],
+}
+
+
+def _family_index() -> dict[str, str]:
+    index = {stem(word): name for name, words in _FAMILIES.items() for word in words.split()}
+    for name, pairs in _FAMILY_PAIRS.items():
+        index.update((" ".join(stem(w) for w in pair.split()), name) for pair in pairs)
+    return index
+
+
+_FAMILY_OF = _family_index()
+
+
+FAMILY_WORDS = frozenset(word for words in _FAMILIES.values() for word in words.split())
+
+
+def concepts(feats: Iterable[str]) -> list[str]:
+    """The word-family features of `features()` output: "kaspersky" adds "@security", "~norton" "~@security"."""
+    out: list[str] = []
+    for f in feats:
+        negated = f.startswith("~")
+        family = _FAMILY_OF.get(f.lstrip("~").replace("~", ""))
+        if family is not None:
+            out.append("~" + family if negated else family)
+    return list(dict.fromkeys(out))
