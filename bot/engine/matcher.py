@@ -35,6 +35,7 @@ from bot.engine.text import (
 
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
+NB_TEMPERATURE = 1.0  # naive Bayes log-odds are divided by this before normalising
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
 CATEGORY_WEIGHT = 0.3  # weight of a second naive Bayes with one class per category (more data per class)
@@ -92,7 +93,9 @@ class Matcher:
         pair_weight: float = PAIR_WEIGHT,
         category_weight: float = CATEGORY_WEIGHT,
         general_margin: float = GENERAL_MARGIN,
+        nb_temperature: float = NB_TEMPERATURE,
     ) -> None:
+        self.nb_temperature = nb_temperature
         self.general_margin = general_margin
         self.category_weight = category_weight
         self.scope_mass = scope_mass
@@ -290,15 +293,17 @@ class Matcher:
         vector = _unit({f: self._idf[f] for f in found if f in self._idf})
         return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}
 
-    @staticmethod
-    def _posterior(query: Vector, base: list[float], boosts: dict[str, list[tuple[int, float]]]) -> list[float]:
-        """Naive Bayes posterior over the classes (uniform prior) for the query's features."""
+    def _posterior(self, query: Vector, base: list[float], boosts: dict[str, list[tuple[int, float]]]) -> list[float]:
+        """Naive Bayes posterior over the classes (uniform prior) for the query's features, tempered.
+
+        Naive Bayes counts every word as independent evidence, so a posterior of 0.99 is rarely earned: dividing
+        the log-odds by a temperature keeps a runner-up in sight."""
         log_post = [b * len(query) for b in base]
         for f in query:
             for j, boost in boosts.get(f, ()):
                 log_post[j] += boost
         top = max(log_post)
-        odds = [math.exp(lp - top) for lp in log_post]
+        odds = [math.exp((lp - top) / self.nb_temperature) for lp in log_post]
         total = sum(odds)
         return [o / total for o in odds]
 

@@ -46,8 +46,8 @@ _JOIN: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [  #
     (re.compile(r"\bi[\s-]?os\b"), "ios"),
     (re.compile(r"\bset[\s-]?up\b"), "setup"),
     (re.compile(r"\bgrey(?:ed)?[\s-]?out\b|\bgray(?:ed)?[\s-]?out\b"), "greyedout"),
-    (re.compile(r"\bsign(?:ed)?[\s-]?(?:out|off)\b|\blog(?:ged)?[\s-]?out\b"), "signout"),
-    (re.compile(r"\bsign(?:ed)?[\s-]?in\b|\blog(?:ged)?[\s-]?in\b"), "signin"),
+    (re.compile(r"\bsign(?:ed|ing)?[\s-]?(?:out|off)\b|\blog(?:ged|ging)?[\s-]?out\b"), "signout"),
+    (re.compile(r"\bsign(?:ed|ing)?[\s-]?in\b|\blog(?:ged|ging)?[\s-]?in\b"), "signin"),
 ]
 STOPWORDS = frozenset(
     """no nope a an the and or but if so to of in on at by for with from into onto about as is am are was were be been
@@ -63,7 +63,12 @@ STOPWORDS = frozenset(
 NEGATORS = frozenset("not isnt arent wasnt werent nothing neither nor".split())
 LACK = frozenset({"enough", "sufficient", "much", "working", "work", "showing", "able"})
 RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
+SHORT_OF = frozenset("doesnt dont didnt hasnt havent cant without never no lack lacks".split())  # "... enough"
 SCOPE_END = frozenset("but and though although however yet so because cause cuz".split())
+# "fails on every network", "all wifis", "on any network": a problem everywhere is not the network's
+EVERYWHERE = re.compile(
+    r"\b(?:every|all|each|(?<=on )any|(?<=with )any)\s+(?:the\s+)?(?:wifi\s+)?(?:wifi|network|connection)s?\b"
+)
 NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
 FINE = re.compile(r"\b(?:(?:is|are|was|seems?|looks?)\s+)?(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
 NOT_THE_ISSUE = re.compile(
@@ -72,7 +77,8 @@ NOT_THE_ISSUE = re.compile(
 _FOREIGN = frozenset(
     """el la los las que mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona tengo pero
     muy esta hay cuando porque desde
-    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf wird bei auch oder
+    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf wird bei auch oder wie ein einen
+    von meinem meinen mache machen habe funktioniert warum immer
     le les je ne pas est mon ma une avec sauvegarde impossible fait faire mais pour des sur
     meu minha nao uma um com em trava cabo pelo pela mais tambem fazer seguranca
     il non della di che mio mia funziona anche""".split()
@@ -124,6 +130,63 @@ def _unversioned(text: str) -> str:
     return _VERSION.sub(replace, text)
 
 
+# Quantities settle storage questions: "64 GB available" is room to spare, "15 GB free" for a 120 GB phone is not.
+PLENTY_GB = 20.0  # this much free, with nothing bigger named, is no storage problem
+SHORT_GB = 1.0  # less than this free is a lack of space
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(tb|terabytes?|gb|gigs?|gigabytes?|g|mb|megabytes?)\b"
+_FREE_AMOUNT = re.compile(_AMOUNT + r"\s+(?:of\s+)?(?:free|available|left|remaining|spare|unused|empty|open)\b")
+_AMOUNT_OF_AMOUNT = re.compile(
+    _AMOUNT.replace(r"\s*(tb", r"\s*(?:(tb")
+    + r")?\s+(?:used\s+)?(?:of|out of)\s+(?:my\s+|the\s+)?"
+    + _AMOUNT
+    + r"(?:\s+(?:is\s+|are\s+)?used)?"
+)
+_ANY_AMOUNT = re.compile(_AMOUNT)
+_NEEDED = re.compile(
+    r"\b(?:uses|using|needs|need|takes|requires|holds|size is|size of|backup is)\s+(?:about\s+|around\s+)?"
+    r"(\d+(?:\.\d+)?)\b(?!\s*(?:%|percent|min|hour|day|sec))"
+)
+_MOSTLY_EMPTY = re.compile(r"\b(?:half|mostly|nearly|almost|largely)\s+empty\b|\b(?:barely|hardly)\s+used\b")
+
+
+def _gb(number: str, unit: str | None) -> float:
+    value = float(number)
+    if unit is None:
+        return value
+    if unit.startswith("t"):
+        return value * 1000
+    return value / 1000 if unit.startswith("m") else value
+
+
+def _quantified(text: str) -> str:
+    """Amounts of free space rewritten as what they mean: space ruled out ("not space") or "not enough space".
+
+    Free space counts as short when the message names something bigger (a backup, the phone's data) than it.
+    """
+    amounts = [_gb(m.group(1), m.group(2)) for m in _ANY_AMOUNT.finditer(text)]
+    if amounts:  # "15 GB free and the phone uses 120": a bare number next to a unit shares it
+        amounts += [float(m.group(1)) for m in _NEEDED.finditer(text)]
+
+    def free(match: re.Match[str]) -> str:
+        room = _gb(match.group(1), match.group(2))
+        if room < SHORT_GB or any(a > room * 1.05 for a in amounts):
+            return " not enough space "
+        return " not space " if room >= PLENTY_GB else match.group(0)
+
+    def share(match: re.Match[str]) -> str:
+        used = _gb(match.group(1), match.group(2) or match.group(4))
+        total = _gb(match.group(3), match.group(4))
+        if not total:
+            return match.group(0)
+        if used / total >= 0.9:
+            return " not enough space "
+        return " not space " if used / total <= 0.6 else match.group(0)
+
+    text = _AMOUNT_OF_AMOUNT.sub(share, text)
+    text = _FREE_AMOUNT.sub(free, text)
+    return _MOSTLY_EMPTY.sub(" not space ", text)
+
+
 _ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\s*(?:[,.!;]|$)")  # "? no," not "? no wifi"
 
 
@@ -133,7 +196,7 @@ def clauses(text: str) -> list[tuple[list[str], bool]]:
     A question the person answers with "no" is ruled out, and so is the rest of that answer's sentence:
     in "icloud full? no, 180gb free. wifi? the cafe one" both "icloud full" and "180gb free" are no clue.
     """
-    parts = re.split(r"(\?)", _unversioned(_fold(text)))
+    parts = re.split(r"(\?)", _quantified(_unversioned(_fold(text))))
     out: list[tuple[list[str], bool]] = []
     answering = False  # inside the sentence that answers "... ? no"
     for i in range(0, len(parts), 2):
@@ -205,9 +268,12 @@ def _negated_positions(words: list[str]) -> set[int]:
     negated: set[int] = set()
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS)):
+        lacking = any(w in NEGATORS or w in SHORT_OF for w in words[max(0, i - 3) : i])  # "doesnt have enough"
+        if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not lacking):
             negated.update(_scope(words, i + 1))
     joined = " ".join(words)
+    for m in EVERYWHERE.finditer(joined):
+        negated.update(range(len(joined[: m.start()].split()) + 1, len(joined[: m.end()].split())))
     for m in NO_PROBLEM.finditer(joined):
         negated.update(_scope(words, len(joined[: m.end()].split())))
     for m in NOT_THE_ISSUE.finditer(joined):  # "my wifi is slow but thats not the issue": all of it ruled out
