@@ -230,7 +230,8 @@ class Matcher:
                 return rest
             alert_intent = self._generic_alert_owner
             return Match(alert_intent.id if alert_intent else None, "general", 1.0)
-        scores, evidence, posterior, alerted = self._scores(text)
+        scores, similarity, posterior, alerted = self._scores(text)
+        evidence = max(similarity.values(), default=0.0)
         ranked = self._top(scores, 3)
         top_alerted = bool(ranked) and self._by_id_index[ranked[0].intent.id] in alerted
         if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general") and not top_alerted:
@@ -307,7 +308,7 @@ class Matcher:
         total = sum(odds)
         return [o / total for o in odds]
 
-    def _scores(self, text: str) -> tuple[dict[int, float], float, dict[int, float], set[int]]:
+    def _scores(self, text: str) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
         """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""
         parsed = clauses(text)
         query = self._query(parsed)
@@ -358,4 +359,4 @@ class Matcher:
             category = self._posterior(query, self._cat_base, self._cat_boost)
             for i in scores:
                 scores[i] += self.category_weight * category[self._category_of[i]]
-        return scores, max(similarity.values(), default=0.0), posterior, set(alert_bonus)
+        return scores, similarity, posterior, set(alert_bonus)

@@ -146,6 +146,19 @@ _NEEDED = re.compile(
     r"\b(?:uses|using|needs|need|takes|requires|holds|size is|size of|backup is)\s+(?:about\s+|around\s+)?"
     r"(\d+(?:\.\d+)?)\b(?!\s*(?:%|percent|min|hour|day|sec))"
 )
+_PLAN = re.compile(
+    r"\b(?:pay(?:ing)?\s+for|upgraded\s+to|(?:on|have|got)\s+the|plan\s+is|plan\s+of)\s+(?:the\s+|a\s+)?"
+    + _AMOUNT
+    + r"(?:\s+(?:icloud\s+)?(?:plan|tier|subscription))?|\b"
+    + _AMOUNT
+    + r"\s+(?:icloud\s+)?(?:plan|tier|subscription)\b|\b"
+    + _AMOUNT
+    + r"\s+(?:of\s+)?icloud\b"
+)
+_BACKUP_SIZE = re.compile(
+    r"\b(?:backup\s+is|backup\s+size(?:\s+is)?|next\s+backup(?:\s+size)?(?:\s+is)?|needs|requires|backup\s+of)"
+    r"\s+(?:only\s+|about\s+|around\s+|just\s+)?" + _AMOUNT + r"|\b" + _AMOUNT + r"\s+backup\b"
+)
 _MOSTLY_EMPTY = re.compile(r"\b(?:half|mostly|nearly|almost|largely)\s+empty\b|\b(?:barely|hardly)\s+used\b")
 
 
@@ -156,6 +169,13 @@ def _gb(number: str, unit: str | None) -> float:
     if unit.startswith("t"):
         return value * 1000
     return value / 1000 if unit.startswith("m") else value
+
+
+def _first_amount(match: re.Match[str]) -> tuple[str, str | None]:
+    """(number, unit) of whichever alternative of an amount pattern matched."""
+    groups = match.groups()
+    k = next(i for i in range(0, len(groups), 2) if groups[i] is not None)
+    return groups[k], groups[k + 1]
 
 
 def _quantified(text: str) -> str:
@@ -184,7 +204,17 @@ def _quantified(text: str) -> str:
 
     text = _AMOUNT_OF_AMOUNT.sub(share, text)
     text = _FREE_AMOUNT.sub(free, text)
-    return _MOSTLY_EMPTY.sub(" not space ", text)
+    room = bool(_MOSTLY_EMPTY.search(text)) or " not space " in text
+    text = _MOSTLY_EMPTY.sub(" not space ", text)
+    # a plan next to the size of the backup: "200gb plan, the backup is only 12gb" leaves room to spare
+    plans = [_gb(*_first_amount(m)) for m in _PLAN.finditer(text)]
+    needs = [_gb(*_first_amount(m)) for m in _BACKUP_SIZE.finditer(text)]
+    if plans and needs and max(needs) > max(plans) * 1.02:
+        return _BACKUP_SIZE.sub(" not enough space ", text)
+    if room or (plans and needs and max(needs) <= max(plans) / 2):
+        text = _PLAN.sub(" not space ", text)
+        text = _BACKUP_SIZE.sub(" not space ", text) if plans else text
+    return text
 
 
 _ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\s*(?:[,.!;]|$)")  # "? no," not "? no wifi"
@@ -330,7 +360,7 @@ _FAMILIES = {
         panda fsecure totalav comodo zonealarm crowdstrike sentinelone emsisoft bullguard gdata quickheal lifelock
         intego clamxav symantec cylance carbonblack surfshark""",
     "@liquid": """water wet liquid spill spilt spilled spilling pool toilet rain rained raining sink bath bathtub
-        ocean sea lake river puddle soaked drenched submerged moisture coffee tea beer wine juice soda drink""",
+        ocean sea lake river puddle swim swimming soaked drenched submerged moisture coffee tea beer wine juice soda drink""",
     "@impact": """fell fallen smashed stepped knocked thrown kicked crushed dented""",
 }
 _FAMILY_PAIRS = {
