@@ -64,10 +64,18 @@ NEGATORS = frozenset("not isnt arent wasnt werent nothing neither nor".split())
 LACK = frozenset({"enough", "sufficient", "much", "working", "work", "showing", "able"})
 RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
 SHORT_OF = frozenset("doesnt dont didnt hasnt havent cant without never no lack lacks".split())  # "... enough"
+SUBJECTS = frozenset("i ive already tried also we and even have".split())
 SCOPE_END = frozenset("but and though although however yet so because cause cuz".split())
 # "fails on every network", "all wifis", "on any network": a problem everywhere is not the network's
 EVERYWHERE = re.compile(
     r"\b(?:every|all|each|(?<=on )any|(?<=with )any)\s+(?:the\s+)?(?:wifi\s+)?(?:wifi|network|connection)s?\b"
+)
+# what the person already did is no clue to the cause: "toggled backup off and on", "signed out and back in",
+# "restarted both", "i reinstalled itunes" (but "it restarts during the backup" is a symptom)
+TRIED = re.compile(
+    r"\b(?:toggled|turned|switched|flipped)\s+(?:\w+\s+){0,3}?(?:off\s+and\s+(?:back\s+)?on|on\s+and\s+off)(?:\s+again)?\b"
+    r"|\bsignout\s+(?:\w+\s+){0,3}?and\s+(?:back\s+)?(?:in|signin)\b|\bsignout\s+and\s+signin\b"
+    r"|(?:^|\b(?:i|ive|already|tried|also|we|and|even|have)\s+)(?:restarted|rebooted|reinstalled|power\s+cycled)\b"
 )
 NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
 FINE = re.compile(r"\b(?:(?:is|are|was|seems?|looks?)\s+)?(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
@@ -302,6 +310,9 @@ def _negated_positions(words: list[str]) -> set[int]:
         if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not lacking):
             negated.update(_scope(words, i + 1))
     joined = " ".join(words)
+    for m in TRIED.finditer(joined):
+        first = len(joined[: m.start()].split())
+        negated.update(j for j in range(first, len(joined[: m.end()].split())) if words[j] not in SUBJECTS)
     for m in EVERYWHERE.finditer(joined):
         negated.update(range(len(joined[: m.start()].split()) + 1, len(joined[: m.end()].split())))
     for m in NO_PROBLEM.finditer(joined):
@@ -358,9 +369,10 @@ _FAMILIES = {
     "@security": """antivirus antivirous antivirs antimalware virus viruses malware norton nortan mcafee mcaffee mcafe
         kaspersky kapersky avast avg bitdefender eset nod32 webroot malwarebytes defender avira sophos trendmicro
         panda fsecure totalav comodo zonealarm crowdstrike sentinelone emsisoft bullguard gdata quickheal lifelock
-        intego clamxav symantec cylance carbonblack surfshark""",
+        intego clamxav symantec cylance carbonblack""",
     "@liquid": """water wet liquid spill spilt spilled spilling pool toilet rain rained raining sink bath bathtub
-        ocean sea lake river puddle swim swimming soaked drenched submerged moisture coffee tea beer wine juice soda drink""",
+        ocean sea lake river puddle swim swimming soaked drenched submerged moisture coffee tea beer wine juice soda
+        drink""",
     "@impact": """fell fallen smashed stepped knocked thrown kicked crushed dented""",
 }
 _FAMILY_PAIRS = {
