@@ -218,10 +218,10 @@ def _quantified(text: str) -> str:
     plans = [_gb(*_first_amount(m)) for m in _PLAN.finditer(text)]
     needs = [_gb(*_first_amount(m)) for m in _BACKUP_SIZE.finditer(text)]
     if plans and needs and max(needs) > max(plans) * 1.02:
-        return _BACKUP_SIZE.sub(" not enough space ", text)
+        return _BACKUP_SIZE.sub(lambda m: _ANY_AMOUNT.sub(" not enough space ", m.group(0)), text)
     if room or (plans and needs and max(needs) <= max(plans) / 2):
         text = _PLAN.sub(" not space ", text)
-        text = _BACKUP_SIZE.sub(" not space ", text) if plans else text
+        text = _BACKUP_SIZE.sub(lambda m: _ANY_AMOUNT.sub(" not space ", m.group(0)), text) if plans else text
     return text
 
 
