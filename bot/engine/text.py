@@ -69,6 +69,7 @@ SCOPE_END = frozenset("but and though although however yet so because cause cuz"
 # "fails on every network", "all wifis", "on any network": a problem everywhere is not the network's
 EVERYWHERE = re.compile(
     r"\b(?:every|all|each|(?<=on )any|(?<=with )any)\s+(?:the\s+)?(?:wifi\s+)?(?:wifi|network|connection)s?\b"
+    r"|\b(?:two|three|four|five|several|multiple|\d+)\s+(?:different\s+)?(?:wifi\s+)?(?:wifis|networks|connections)\b"
 )
 # what the person already did is no clue to the cause: "toggled backup off and on", "signed out and back in",
 # "restarted both", "i reinstalled itunes" (but "it restarts during the backup" is a symptom)
