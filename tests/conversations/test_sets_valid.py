@@ -18,8 +18,11 @@ from bot.engine.model import Catalog
 
 HERE = Path(__file__).parent
 TESTS = HERE.parent
-SCENARIO_FILES = {"dev": (HERE / "dev.jsonl", 50)}
-MESSAGE_FILES = {"dev": (TESTS / "golden" / "round2_dev.jsonl", 200)}
+SCENARIO_FILES = {"dev": (HERE / "dev.jsonl", 50), "holdout": (HERE / "holdout.jsonl", 100)}
+MESSAGE_FILES = {
+    "dev": (TESTS / "golden" / "round2_dev.jsonl", 200),
+    "holdout": (TESTS / "holdout" / "round2_holdout.jsonl", 300),
+}
 
 # The causes the sets were written against: id -> (category, route), as handed to the set's author.
 CAUSES: dict[str, tuple[str, str]] = {
@@ -206,6 +209,20 @@ def test_messages_are_well_formed_and_sized(name: str) -> None:
     assert set(counts) == CATEGORIES, f"every category appears: {counts}"
     assert 0.12 <= counts["out_of_scope"] / len(rows) <= 0.18
     assert 0.08 <= counts["general"] / len(rows) <= 0.14
+
+
+def test_every_cause_is_covered_twice_and_common_ones_more() -> None:
+    counts = Counter(row["truth"] for name in SCENARIO_FILES for row in _scenarios(name))
+    assert {cause for cause in CAUSES if counts[cause] < 2} == set()
+    assert min(counts[cause] for cause in COMMON) > max(counts[cause] for cause in CAUSES if cause not in COMMON)
+
+
+def test_holdout_is_not_a_copy_of_dev() -> None:
+    dev = {row["opening"].strip().lower() for row in _scenarios("dev")}
+    dev |= {row["text"].strip().lower() for row in _messages("dev")}
+    holdout = {row["opening"].strip().lower() for row in _scenarios("holdout")}
+    holdout |= {row["text"].strip().lower() for row in _messages("holdout")}
+    assert dev & holdout == set()
 
 
 def test_cause_ids_match_the_shipped_catalog(catalog: Catalog) -> None:
