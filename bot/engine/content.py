@@ -134,6 +134,9 @@ CAUSE_KEYS = frozenset(
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
 STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
+# escalations the front-ends look up by name at run time (every text key is in TEXT_KEYS, required above):
+# bot/tg/handoff.py answers /human with Apple Support's when no support team is connected and no problem is known
+REQUIRED_ESCALATIONS = ("apple_support",)
 
 
 class ContentError(Exception):
@@ -569,6 +572,9 @@ def load_catalog(directory: Path | str) -> Catalog:
         table = _table(table, f"{where}: escalations.{key}", problems)
         _check_keys(table, ("text",), f"{where}: escalations.{key}", problems)
         escalations[key] = _str(table, "text", f"{where}: escalations.{key}", problems)
+    for key in REQUIRED_ESCALATIONS:
+        if key not in escalations:
+            problems.add(f"{where}: escalations", f"missing '{key}' (the Telegram adapter uses it by name)")
     triage = _load_triage(shared.get("triage", []), where, problems)
 
     loaded: list[tuple[str, Intent]] = []
