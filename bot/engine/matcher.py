@@ -214,15 +214,16 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """The best intent, or category 'none' when the message is foreign, empty or below the cutoff."""
-        if not text.strip() or looks_foreign(text) or unsure(text):
+        flat = normalise(text)
+        if not text.strip() or looks_foreign(text) or unsure(flat, normalised=True):
             return Match(None, "none", 0.0)  # "no idea" answers nothing and asks for nothing
-        if f" {PHONE_TOKEN} " in f" {normalise(text)} " and self._phone_intents:
+        if f" {PHONE_TOKEN} " in f" {flat} " and self._phone_intents:
             # help seekers don't post phone numbers, adverts and scams do: the intent that requires one decides
             scores, _, _, _ = self._scores(text)
             best = max(self._phone_intents, key=lambda i: scores.get(i, 0.0))
             intent = self._intents[best]
             return Match(intent.id, intent.category, round(max(scores.get(best, 0.0), self.cutoff), 4))
-        remainder = self._without_generic_alert(text)
+        remainder = self._without_generic_alert(flat)
         if remainder is not None:
             # labelling rule 3: a bare generic alert is general; the same alert plus a cause is that cause
             rest = self.match(remainder) if normalise(remainder) else None
@@ -258,9 +259,8 @@ class Matcher:
 
     # ------------------------------------------------------------ scoring
 
-    def _without_generic_alert(self, text: str) -> str | None:
-        """The text with a pasted generic alert cut out, or None when it contains none."""
-        flat = normalise(text)
+    def _without_generic_alert(self, flat: str) -> str | None:
+        """The normalised text with a pasted generic alert cut out, or None when it contains none."""
         words = set(flat.split())
         for alert, alert_words, i in self._alerts:
             if self._intents[i].kind != "general" or len(alert_words & words) * 2 < len(alert_words):

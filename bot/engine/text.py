@@ -111,8 +111,10 @@ def _phone(match: re.Match[str]) -> str:
 def _fold(text: str) -> str:
     text = text[:MAX_CHARS].translate(_CONTROL)
     text = _PHONE.sub(_phone, text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if not text.isascii():  # plain ASCII has no accents to strip (and this is most messages)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = _APOSTROPHE.sub("", text)
     text = _STRETCH.sub(r"\1", text)
     for pattern, replacement in _JOIN:
@@ -355,9 +357,9 @@ _UNSURE_FILLER = frozenset(
 )
 
 
-def unsure(text: str) -> bool:
+def unsure(text: str, *, normalised: bool = False) -> bool:
     """True when the whole message only says the person doesn't know ("no idea", "not sure tbh", "idk")."""
-    flat = normalise(text)
+    flat = text if normalised else normalise(text)
     if not _UNSURE.search(flat):
         return False
     rest = _UNSURE.sub(" ", flat).split()
