@@ -18,8 +18,9 @@ from typing import Any
 import click
 
 from bot.config import DEFAULT_INTENTS, Settings, SettingsError
-from bot.console import console_event, jsonl_event, jsonl_reply, render_console
+from bot.console import console_event, console_reply, jsonl_event, jsonl_reply, render_console
 from bot.desk.continuation import Continuation
+from bot.desk.incidents import IncidentDesk
 from bot.desk.ports import Where
 from bot.desk.turn import Conversations
 from bot.engine.content import ContentError, load_catalog
@@ -140,7 +141,7 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool, as_j
             sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
         for line in sys.stdin:
             event = console_event(line.rstrip("\n"), last)
-            last = runner.run(desk.handle(where, event, time.time())).reply
+            last = console_reply(runner.run(desk.handle(where, event, time.time())))
             out.write(f"you> {line.rstrip()}\n")
             render_console(last, out)
             out.flush()
@@ -153,7 +154,8 @@ def _console_desk(ctx: click.Context, db_path: Path | None, memory: bool) -> Con
     settings = _settings()
     engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
     store = Store.memory() if memory else Store.open(db_path or settings.db_path)
-    return Conversations(engine, store, links=Continuation(engine, store.sessions, store.links))
+    links = Continuation(engine, store.sessions, store.links)
+    return Conversations(engine, store, links=links, incidents=IncidentDesk(engine.catalog, store.incidents))
 
 
 @click.command(hidden=True)

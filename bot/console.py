@@ -7,10 +7,19 @@ desk's (bot/desk/turn.py). No click, no telegram, no storage.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, TextIO
 
+from bot.desk.incidents import Banner
 from bot.desk.turn import Turn
 from bot.engine.model import Choice, Command, Event, Reply, Session, Text
+
+
+def console_reply(turn: Turn) -> Reply:
+    """The turn's reply as a console shows it: an incident's note first (its button needs a later message,
+    which a console cannot get)."""
+    banners = tuple(e.text for e in turn.effects if isinstance(e, Banner))
+    return replace(turn.reply, messages=(*banners, *turn.reply.messages)) if banners else turn.reply
 
 
 def render_console(reply: Reply, out: TextIO) -> None:
@@ -75,7 +84,7 @@ def jsonl_reply(turn: Turn) -> str:
     """One reply of the JSON-lines protocol: messages, button labels, the pending question, the diagnosis."""
     return json.dumps(
         {
-            "messages": list(turn.reply.messages),
+            "messages": list(console_reply(turn).messages),
             "buttons": [b.label for b in turn.reply.buttons],
             "question": question_kind(turn.session),
             "diagnosis": diagnosis(turn.session),

@@ -71,6 +71,7 @@ def collect_stats(
     steps = reports.step_results(since)
     unmatched = reports.unmatched(since)
     still_open, closed = reports.cases(since)
+    checkins_sent, checkins_answered, checkins_resolved = reports.checkins(since)
     total_started = sum(started.values())
     total_resolved = sum(v["resolved"] for v in per_intent.values())
     return {
@@ -86,6 +87,7 @@ def collect_stats(
         ],
         "unmatched": [{"text": t, "count": n} for t, n in unmatched],
         "handoffs": {"open": still_open, "closed": closed},
+        "checkins": {"sent": checkins_sent, "answered": checkins_answered, "resolved": checkins_resolved},
     }
 
 
@@ -101,6 +103,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         f"Other (small talk, under way): {outcomes['other']}",
         f"Resolution rate (of troubleshooting started): {stats['resolution_rate']:.0%}",
         f"Handoffs: {stats['handoffs']['open']} open, {stats['handoffs']['closed']} closed",
+        "Check-ins: {sent} sent, {answered} answered, {resolved} resolved through one".format(**stats["checkins"]),
     ]
     if stats["per_intent"]:
         out.append("\nPer intent (conversations, resolved, rate):")

@@ -4,6 +4,7 @@ classify on hostile input, phrases, eval, check, and --help plus README mention 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,24 @@ def test_forget_in_the_console_leaves_nothing(run, tmp_path, catalog, jsonl):
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE key = 'console:me'") == [(0,)], table
     assert store.query("SELECT COUNT(*) FROM turns WHERE key = 'console:other'") == [(1,)]
     store.close()
+
+
+@pytest.mark.parametrize("jsonl", [False, True], ids=["chat", "chat --jsonl"])
+def test_an_incident_note_opens_a_console_conversation_it_covers(run, tmp_path, catalog, jsonl):
+    """The console shares the bot's database: an active incident's note comes first (without its button: a
+    console cannot be told later), then the conversation as usual."""
+    from bot.storage import Store
+
+    db = str(tmp_path / "c.sqlite3")
+    store = Store.open(db)
+    store.incidents.start("storage", "iCloud storage figures are delayed today", time.time())
+    store.close()
+    note = catalog.text("incident_banner", text="iCloud storage figures are delayed today")
+    line = json.dumps({"button": 1}) if jsonl else "1"  # iCloud, not enough storage, iCloud storage is full
+    result = run("chat", "--db", db, *(["--jsonl"] if jsonl else []), input=f"{line}\n" * 3)
+    assert result.exit_code == 0
+    if jsonl:
+        reply = json.loads(result.stdout.splitlines()[-1])
+        assert reply["messages"][0] == note and catalog.text("incident_subscribe") not in reply["buttons"]
+    else:
+        assert f"bot> {note}" in result.stdout

@@ -171,3 +171,22 @@ def test_handoffs_open_and_closed(tiny_engine):
     assert stats["handoffs"] == {"open": 2, "closed": 1}
     assert "Handoffs: 2 open, 1 closed" in format_stats(stats)
     store.close()
+
+
+def test_checkins_sent_answered_and_resolved():
+    """Sent counts every check-in that went out, answered every reply to one, resolved the "fixed" ones; a
+    scheduled or cancelled one counts for nothing."""
+    store = Store.memory()
+    ids = [
+        store.checkins.add("k", user_id=1, chat_id=1, thread_id=0, name="", seq=1, round=1, due=T0, now=T0)
+        for _ in range(4)
+    ]
+    for checkin_id in ids[:3]:
+        store.checkins.claim(checkin_id, T0 + 1)
+    store.checkins.answer(ids[0], "fixed", T0 + 2)
+    store.checkins.answer(ids[1], "later", T0 + 2)
+    store.checkins.cancel("k", T0 + 3)
+    stats = collect_stats(store.reports, since=T0)
+    assert stats["checkins"] == {"sent": 3, "answered": 2, "resolved": 1}
+    assert "Check-ins: 3 sent, 2 answered, 1 resolved through one" in format_stats(stats)
+    assert collect_stats(store.reports, since=T0 + 10)["checkins"] == {"sent": 0, "answered": 0, "resolved": 0}

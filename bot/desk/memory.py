@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from bot.desk.ports import Handoff, Person, Placed
+from bot.desk.ports import Checkin, Handoff, Incident, Person, Placed, Subscriber
 from bot.engine.model import Match, Outcome, Session
 
 
@@ -123,6 +123,7 @@ class MemorySessions:
         self.outcomes: list[Row] = []
         self._cases = cases
         self._links = links
+        self.also_forget: list[Callable[[Callable[[str, int | None], bool]], int]] = []  # other concerns' rows
 
     def load(self, key: str) -> Session:
         found = self.rows.get(key)
@@ -167,6 +168,8 @@ class MemorySessions:
         for token in [t for t, link in self._links.rows.items() if whose(link.key, link.user_id)]:
             del self._links.rows[token]
             removed += 1
+        for forgets in self.also_forget:
+            removed += forgets(whose)
         return removed
 
 
@@ -195,6 +198,136 @@ class MemoryBookkeeping:
         (self.auto_answer.add if on else self.auto_answer.discard)(chat_id)
 
 
+class MemoryCheckins:
+    def __init__(self) -> None:
+        self.rows: dict[int, Checkin] = {}
+        self.sent_at: dict[int, float] = {}
+
+    def add(
+        self,
+        key: str,
+        *,
+        user_id: int,
+        chat_id: int,
+        thread_id: int,
+        name: str,
+        seq: int,
+        round: int,
+        due: float,
+        now: float,
+    ) -> int:
+        number = max(self.rows, default=0) + 1
+        self.rows[number] = Checkin(number, key, user_id, chat_id, thread_id, name, seq, round, due, "scheduled")
+        return number
+
+    def get(self, checkin_id: int) -> Checkin | None:
+        return self.rows.get(checkin_id)
+
+    def scheduled(self) -> list[Checkin]:
+        return sorted((c for c in self.rows.values() if c.status == "scheduled"), key=lambda c: (c.due, c.id))
+
+    def cancel(self, key: str, now: float) -> int:
+        found = [c for c in self.rows.values() if c.key == key and c.status == "scheduled"]
+        for c in found:
+            self.rows[c.id] = replace(c, status="cancelled")
+        return len(found)
+
+    def cancel_one(self, checkin_id: int, now: float) -> bool:
+        found = self.rows.get(checkin_id)
+        if found is None or found.status != "scheduled":
+            return False
+        self.rows[checkin_id] = replace(found, status="cancelled")
+        return True
+
+    def claim(self, checkin_id: int, now: float) -> Checkin | None:
+        found = self.rows.get(checkin_id)
+        if found is None or found.status != "scheduled":
+            return None
+        self.rows[checkin_id] = replace(found, status="sent")
+        self.sent_at[checkin_id] = now
+        return self.rows[checkin_id]
+
+    def last_sent(self, key: str) -> Checkin | None:
+        sent = [c for c in self.rows.values() if c.key == key and c.id in self.sent_at]
+        return max(sent, key=lambda c: (self.sent_at[c.id], c.id)) if sent else None
+
+    def answer(self, checkin_id: int, answer: str, now: float) -> bool:
+        found = self.rows.get(checkin_id)
+        if found is None or found.status not in ("sent", "answered"):
+            return False
+        self.rows[checkin_id] = replace(found, status="answered", answer=answer)
+        return True
+
+    def forget(self, whose: Callable[[str, int | None], bool]) -> int:
+        gone = [i for i, c in self.rows.items() if whose(c.key, c.user_id)]
+        for i in gone:
+            del self.rows[i]
+            self.sent_at.pop(i, None)
+        return len(gone)
+
+
+class MemoryIncidents:
+    def __init__(self) -> None:
+        self.rows: dict[int, Incident] = {}
+        self.subscribers: dict[tuple[int, str], Subscriber] = {}
+        self.notified: set[tuple[int, str]] = set()
+
+    def start(self, target: str, text: str, now: float) -> Incident:
+        current = self._active_of(target)
+        if current is not None:
+            self.rows[current.id] = replace(current, text=text)
+            return self.rows[current.id]
+        number = max(self.rows, default=0) + 1
+        self.rows[number] = Incident(number, target, text, now)
+        return self.rows[number]
+
+    def end(self, target: str, now: float) -> Incident | None:
+        current = self._active_of(target)
+        if current is None:
+            return None
+        self.rows[current.id] = replace(current, ended=now)
+        return self.rows[current.id]
+
+    def active(self) -> list[Incident]:
+        return sorted((i for i in self.rows.values() if i.active), key=lambda i: i.id)
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self.rows.get(incident_id)
+
+    def _active_of(self, target: str) -> Incident | None:
+        found = [i for i in self.rows.values() if i.target == target and i.active]
+        return max(found, key=lambda i: i.id) if found else None
+
+    def subscribe(self, incident_id: int, *, key: str, user_id: int, chat_id: int, thread_id: int, now: float) -> bool:
+        incident = self.rows.get(incident_id)
+        if incident is None or not incident.active or (incident_id, key) in self.subscribers:
+            return False
+        self.subscribers[(incident_id, key)] = Subscriber(incident_id, key, user_id, chat_id, thread_id)
+        return True
+
+    def unnotified(self, incident_id: int) -> list[Subscriber]:
+        incident = self.rows.get(incident_id)
+        if incident is None or incident.active:
+            return []
+        return [s for k, s in self.subscribers.items() if k[0] == incident_id and k not in self.notified]
+
+    def ended_with_unnotified(self) -> list[int]:
+        return sorted({i for i in self.rows if self.unnotified(i)})
+
+    def claim_notice(self, incident_id: int, key: str, now: float) -> bool:
+        if (incident_id, key) not in self.subscribers or (incident_id, key) in self.notified:
+            return False
+        self.notified.add((incident_id, key))
+        return True
+
+    def forget(self, whose: Callable[[str, int | None], bool]) -> int:
+        gone = [k for k, s in self.subscribers.items() if whose(s.key, s.user_id)]
+        for k in gone:
+            del self.subscribers[k]
+            self.notified.discard(k)
+        return len(gone)
+
+
 class MemoryStore:
     """Every storage port, in memory; forgetting a person reaches every concern, as in the database."""
 
@@ -203,6 +336,9 @@ class MemoryStore:
         self.links = MemoryLinks()
         self.sessions = MemorySessions(self.cases, self.links)
         self.bookkeeping = MemoryBookkeeping()
+        self.checkins = MemoryCheckins()
+        self.incidents = MemoryIncidents()
+        self.sessions.also_forget += [self.checkins.forget, self.incidents.forget]
 
     def close(self) -> None:
         """Nothing to release."""

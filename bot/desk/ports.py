@@ -173,6 +173,12 @@ class Storage(Protocol):
     @property
     def bookkeeping(self) -> Bookkeeping: ...
 
+    @property
+    def checkins(self) -> Checkins: ...
+
+    @property
+    def incidents(self) -> Incidents: ...
+
     def close(self) -> None: ...
 
 
@@ -193,3 +199,116 @@ class OperatorChat(Protocol):
 
     async def post_end(self, case: Handoff, *, by_operator: bool) -> int | None:
         """Say in the case's thread that it ended (closed by an operator, or left by the person)."""
+
+
+# ---------------------------------------------------------------- follow-ups: check-ins and incidents
+
+
+@dataclass(frozen=True, slots=True)
+class Checkin:
+    """A promise to write back to a person about the step they are trying (bot/desk/checkins.py).
+
+    status: "scheduled" (waiting for `due`), "sent", "answered" or "cancelled"; only scheduled ones are sent.
+    """
+
+    id: int
+    key: str  # the conversation
+    user_id: int
+    chat_id: int
+    thread_id: int
+    name: str  # the person's name, to mention them in a group
+    seq: int  # the question (session.seq) it follows up on: a conversation that moved on is not asked
+    round: int  # 1 for the first check-in of a step, up to the desk's limit
+    due: float
+    status: str
+    answer: str | None = None  # "fixed", "failing", "later" or "other" (they wrote instead)
+
+
+class Checkins(Protocol):
+    """Check-ins: the database is the truth; a scheduler only wakes the desk up."""
+
+    def add(
+        self,
+        key: str,
+        *,
+        user_id: int,
+        chat_id: int,
+        thread_id: int,
+        name: str,
+        seq: int,
+        round: int,
+        due: float,
+        now: float,
+    ) -> int:
+        """A scheduled check-in; its id."""
+
+    def get(self, checkin_id: int) -> Checkin | None: ...
+
+    def scheduled(self) -> list[Checkin]:
+        """Every check-in still to send, earliest first (re-armed at start)."""
+
+    def cancel(self, key: str, now: float) -> int:
+        """The conversation's scheduled check-ins are cancelled; how many."""
+
+    def cancel_one(self, checkin_id: int, now: float) -> bool: ...
+
+    def claim(self, checkin_id: int, now: float) -> Checkin | None:
+        """Scheduled -> sent, at most once ever: the check-in to send now, or None (sent, cancelled, gone)."""
+
+    def last_sent(self, key: str) -> Checkin | None:
+        """The conversation's newest check-in that was sent (answered or not)."""
+
+    def answer(self, checkin_id: int, answer: str, now: float) -> bool:
+        """Record what a sent check-in was answered with (a later answer replaces an earlier one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A known outage the support team announced: conversations under `target` open with its text."""
+
+    id: int
+    target: str  # a category ("network") or an intent id ("icloud_full")
+    text: str
+    started: float
+    ended: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.ended is None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A person who asked to be told when an incident is fixed."""
+
+    incident_id: int
+    key: str
+    user_id: int
+    chat_id: int
+    thread_id: int
+
+
+class Incidents(Protocol):
+    """Incidents and who asked to hear when each ends."""
+
+    def start(self, target: str, text: str, now: float) -> Incident:
+        """A new active incident; an active one for the same target keeps its subscribers and gets the text."""
+
+    def end(self, target: str, now: float) -> Incident | None:
+        """End the target's active incident; None when there was none."""
+
+    def active(self) -> list[Incident]: ...
+
+    def get(self, incident_id: int) -> Incident | None: ...
+
+    def subscribe(self, incident_id: int, *, key: str, user_id: int, chat_id: int, thread_id: int, now: float) -> bool:
+        """True when newly subscribed to an active incident (False: already, or it ended)."""
+
+    def unnotified(self, incident_id: int) -> list[Subscriber]:
+        """Subscribers of an ended incident not told yet."""
+
+    def ended_with_unnotified(self) -> list[int]:
+        """Ended incidents someone still has to be told about (a restart finishes the notifying)."""
+
+    def claim_notice(self, incident_id: int, key: str, now: float) -> bool:
+        """Mark a subscriber told, at most once: True when this call did it."""

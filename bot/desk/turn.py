@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 
 from bot.desk.admission import Admission, Gate
 from bot.desk.cases import CaseDesk
+from bot.desk.checkins import CheckinDesk, Scheduled
 from bot.desk.continuation import Continuation, Link
 from bot.desk.flood import FloodGate
-from bot.desk.ports import Storage, Where
+from bot.desk.incidents import Banner, IncidentDesk
+from bot.desk.ports import Checkin, Storage, Where
 from bot.engine.machine import Engine
 from bot.engine.model import Command, Event, Reply, Session, Text
 
-# What a front-end does besides sending the reply. Check-ins to schedule and operator notices go here next.
-Effect = Link
+# What a front-end does besides sending the reply: a continue-in-private link under it, a check-in to wake up
+# for, an incident banner sent before it.
+Effect = Link | Scheduled | Banner
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,8 @@ class Conversations:
         links: Continuation | None = None,
         flood: FloodGate | None = None,
         max_input: int | None = None,
+        checkins: CheckinDesk | None = None,
+        incidents: IncidentDesk | None = None,
     ) -> None:
         self.engine = engine
         self.storage = storage
@@ -50,6 +55,8 @@ class Conversations:
         self.links = links
         self.gate = Gate(engine, storage.sessions, storage.bookkeeping, flood if flood is not None else FloodGate())
         self.max_input = max_input  # characters of a message the engine reads; longer ones are cut (and said so)
+        self.checkins = checkins
+        self.incidents = incidents
 
     def admit(self, where: Where, update_id: int, now: float) -> Admission:
         """Whether an incoming update becomes a turn (flood limit, redelivery): see bot/desk/admission.py."""
@@ -63,10 +70,24 @@ class Conversations:
         resumed = None
         if self.links is not None and where.private and where.user_id is not None:
             resumed = self.links.resume(event, where.user_id, now)
-        session, reply = resumed or self.engine.respond(self.sessions.load(where.key), event, now)
+        before = self.sessions.load(where.key)
+        answered = None
+        if resumed is None:
+            follow = self._follow_up(where, before, event, now)
+            if isinstance(follow, Turn):
+                return follow
+            event, answered = follow
+        session, reply = resumed or self.engine.respond(before, event, now)
         if reply.forget:
             await self.forget(where, now)
             return Turn(reply, (), session)
+        effects: tuple[Effect, ...] = ()
+        if self.checkins is not None:
+            reply = self.checkins.offer(where, session, reply)
+            self.checkins.settle(answered, reply, now)
+        if self.incidents is not None:
+            banner = self.incidents.banner(before, session)
+            effects = (banner,) if banner is not None else ()
         self.sessions.record(
             where.key,
             session,
@@ -81,7 +102,23 @@ class Conversations:
             reply = await self.cases.follow(where, session, reply, now)
         if cut:
             reply = replace(reply, messages=(self.engine.catalog.text("too_long"), *reply.messages))
-        return self._offer_private(where, Turn(reply, (), session), now)
+        return self._offer_private(where, Turn(reply, effects, session), now)
+
+    def _follow_up(
+        self, where: Where, session: Session, event: Event, now: float
+    ) -> Turn | tuple[Event, Checkin | None]:
+        """Incident and check-in buttons answered by the desk itself (a Turn), or the event for the engine
+        (a check-in's answer becomes the step's own) and the sent check-in it answers."""
+        if self.incidents is not None:
+            subscribed = self.incidents.intercept(where, event, now)
+            if subscribed is not None:
+                return Turn(subscribed, (), session)
+        if self.checkins is None:
+            return event, None
+        seen = self.checkins.intercept(where, session, event, now)
+        if seen.reply is not None:
+            return Turn(seen.reply, seen.effects, session)
+        return seen.event, seen.answered
 
     async def open(self, where: Where, now: float) -> Turn:
         """A front-end's first turn: a fresh conversation starts, one under way shows its pending question."""

@@ -101,10 +101,34 @@ TEXT_KEYS = frozenset(
         "private_continue_button",
         "private_continued",
         "stats_header",
+        "checkin_offer",
+        "checkin_scheduled",
+        "checkin_question",
+        "checkin_opt_fixed",
+        "checkin_opt_failing",
+        "checkin_opt_later",
+        "checkin_last",
+        "incident_banner",
+        "incident_subscribe",
+        "incident_subscribed",
+        "incident_already_fixed",
+        "incident_fixed",
+        "incident_started",
+        "incident_ended",
+        "incident_none",
+        "incident_list",
+        "incident_usage",
+        "incident_unknown",
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
 TEXT_FIELDS = {
+    "checkin_scheduled": {"minutes"},
+    "incident_banner": {"text"},
+    "incident_started": {"target"},
+    "incident_ended": {"target", "count"},
+    "incident_list": {"incidents"},
+    "incident_unknown": {"target"},
     "intent_start": {"title"},
     "topic_switch": {"title"},
     "step_header": {"n", "total"},
@@ -133,7 +157,7 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "checkin"])
 # escalations the front-ends look up by name at run time (every text key is in TEXT_KEYS, required above):
 # bot/tg/handoff.py answers /human with Apple Support's when no support team is connected and no problem is known
 REQUIRED_ESCALATIONS = ("apple_support",)
@@ -346,6 +370,7 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         when={k: tuple(v) for k, v in when.items()},
         warning=_str(table, "warning", place, problems, required=False) or None,
         check=_bool(table, "check", place, problems),
+        checkin=_bool(table, "checkin", place, problems),
     )
 
 

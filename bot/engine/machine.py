@@ -525,6 +525,14 @@ class Engine:
         steps = self._steps(intent, session) if intent else []
         return session.step < len(steps) and steps[session.step].check
 
+    def pending_step(self, session: Session) -> Step | None:
+        """The fix step the conversation waits on, if any: the desk reads its `checkin` and `check`."""
+        intent = self.catalog.intents.get(session.intent or "")
+        if session.state != "step" or intent is None:
+            return None
+        steps = self._steps(intent, session)
+        return steps[session.step] if session.step < len(steps) else None
+
     # ------------------------------------------------------------ questions
 
     def _triage(self, session: Session, node_id: str, out: _Out, *, prompt: str | None = None) -> Session:

@@ -52,6 +52,7 @@ class Step:
     when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     warning: str | None = None
     check: bool = False  # the step only looks something up: "Done?" instead of "Did that fix it?"
+    checkin: bool = False  # its result takes time (a backup to finish): the desk offers "Check back with me"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 `Store.open(path)` for a file (WAL, migrations applied at open), `Store.memory()` for an in-memory SQLite
 database. One module per concern: db (opening, migrations), sessions (and forgetting, retention), cases
-(and continue links), bookkeeping, reports; text redaction in text.
+(and continue links), bookkeeping, reports, checkins, incidents; text redaction in text.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from bot.desk.ports import Handoff
 from bot.storage import db as database
 from bot.storage.bookkeeping import SqliteBookkeeping
 from bot.storage.cases import SqliteCases, SqliteLinks
+from bot.storage.checkins import SqliteCheckins, purge_checkins
+from bot.storage.incidents import SqliteIncidents, purge_incidents
 from bot.storage.reports import SqliteReports
 from bot.storage.sessions import SqliteSessions, purge
 from bot.storage.text import redact, storable
@@ -35,6 +37,8 @@ class Store:
         self.links = SqliteLinks(db)
         self.bookkeeping = SqliteBookkeeping(db)
         self.reports = SqliteReports(db)
+        self.checkins = SqliteCheckins(db)
+        self.incidents = SqliteIncidents(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -56,7 +60,9 @@ class Store:
 
     def purge(self, older_than: float) -> int:
         """Retention: see bot.storage.sessions.purge."""
-        return purge(self.db, older_than)
+        with self.db.atomic():
+            removed = purge(self.db, older_than)
+            return removed + purge_checkins(self.db, older_than) + purge_incidents(self.db, older_than)
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Raw rows, for tests and one-off inspection."""

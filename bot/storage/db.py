@@ -90,6 +90,53 @@ def m004_continue_links(db: sqlite_utils.Database) -> None:
     db.table("handoffs").add_column("forward_noted", int, not_null_default=0)
 
 
+@migrations()
+def m005_checkins(db: sqlite_utils.Database) -> None:
+    """Check-ins: the bot writes back about a step whose result takes time (bot/desk/checkins.py)."""
+    db.table("checkins").create(
+        {
+            "id": int,
+            "key": str,
+            "user_id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "name": str,
+            "seq": int,
+            "round": int,
+            "due": float,
+            "status": str,
+            "answer": str,
+            "created": float,
+            "sent": float,
+            "answered": float,
+        },
+        pk="id",
+    )
+    db.table("checkins").create_index(["status", "due"])
+    db.table("checkins").create_index(["key"])
+    db.table("checkins").create_index(["user_id"])
+
+
+@migrations()
+def m006_incidents(db: sqlite_utils.Database) -> None:
+    """Incidents the support team announced, and who asked to be told when each ends."""
+    db.table("incidents").create({"id": int, "target": str, "text": str, "started": float, "ended": float}, pk="id")
+    db.table("incidents").create_index(["target"])
+    db.table("incident_subscribers").create(
+        {
+            "incident_id": int,
+            "key": str,
+            "user_id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "subscribed": float,
+            "notified": float,
+        },
+        pk=("incident_id", "key"),
+    )
+    db.table("incident_subscribers").create_index(["user_id"])
+
+
 def open_file(path: Path | str) -> sqlite_utils.Database:
     """A file database in WAL mode, migrated."""
     path = Path(path)

@@ -69,3 +69,12 @@ class SqliteReports:
             "SELECT COUNT(*) FROM handoffs WHERE status = 'closed' AND closed >= ?", [since]
         ).fetchone()
         return int(still_open), int(closed)
+
+    def checkins(self, since: float) -> tuple[int, int, int]:
+        """(check-ins sent, answered, answered "fixed": resolutions that came through one) since `since`."""
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(sent >= ?), 0), COALESCE(SUM(answer IS NOT NULL AND answered >= ?), 0), "
+            "COALESCE(SUM(answer = 'fixed' AND answered >= ?), 0) FROM checkins",
+            [since, since, since],
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])

@@ -15,7 +15,7 @@ from bot.engine.model import Match, Outcome, Session
 from bot.storage.text import redact, storable
 
 # every table that holds a person's data, by the column that says whose
-PERSONAL = ("sessions", "turns", "outcomes", "handoffs", "continue_links")
+PERSONAL = ("sessions", "turns", "outcomes", "handoffs", "continue_links", "checkins", "incident_subscribers")
 MAX_TURN_TEXT = 1000
 
 

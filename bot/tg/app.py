@@ -21,8 +21,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 
 from bot.config import Settings
 from bot.desk.cases import CaseDesk
+from bot.desk.checkins import CheckinDesk
 from bot.desk.continuation import Continuation
 from bot.desk.flood import FloodGate
+from bot.desk.incidents import IncidentDesk
 from bot.desk.turn import Conversations
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog
@@ -174,7 +176,18 @@ def build_desk(settings: Settings, engine: Engine, store: Store, bot: Bot, flood
         operators = TelegramOperatorChat(bot, engine.catalog, settings.support_chat_id)
         cases = CaseDesk(engine.catalog, store.cases, operators, hide_names=settings.hide_operator_names)
     links = Continuation(engine, store.sessions, store.links, username=lambda: bot.username)
-    return Conversations(engine, store, cases=cases, links=links, flood=flood, max_input=MAX_INPUT)
+    checkins = CheckinDesk(engine, store.checkins, store.sessions, store.bookkeeping, minutes=settings.checkin_minutes)
+    incidents = IncidentDesk(engine.catalog, store.incidents)
+    return Conversations(
+        engine,
+        store,
+        cases=cases,
+        links=links,
+        flood=flood,
+        max_input=MAX_INPUT,
+        checkins=checkins,
+        incidents=incidents,
+    )
 
 
 def use_fast_event_loop() -> bool:

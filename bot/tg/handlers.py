@@ -18,7 +18,9 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.desk.admission import Admit
+from bot.desk.checkins import Scheduled
 from bot.desk.continuation import Link
+from bot.desk.incidents import Banner
 from bot.desk.ports import Handoff
 from bot.desk.turn import Conversations
 from bot.engine.model import Choice, Command, Event, HandoffClosed, Reply, Text
@@ -27,6 +29,7 @@ from bot.stats import report
 from bot.storage import Store
 from bot.tg.conversation import thread_of
 from bot.tg.delivery import with_retry
+from bot.tg.followup import FollowUps
 from bot.tg.inbound import (
     Inbound,
     addressed,
@@ -78,9 +81,12 @@ class Handlers:
         self.clock = clock
         self.text = desk.engine.catalog.text
         self.out = Outbound(metrics, store.bookkeeping, clock)
+        self.followups: FollowUps | None = None  # set by register: it needs the application's job queue
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]  # any of PTB's six generics
         add = app.add_handler
+        self.followups = FollowUps(self.desk, app.job_queue, self.store.bookkeeping, self.metrics, self.clock)
+        add(CommandHandler("incident", self.on_incident, filters=CHATS & NEW))
         add(CommandHandler("autoanswer", self.on_autoanswer, filters=filters.ChatType.GROUPS & NEW))
         add(CommandHandler("close", self.on_close, filters=CHATS & NEW))
         add(CommandHandler("stats", self.on_stats, filters=CHATS & NEW))
@@ -149,6 +155,17 @@ class Handlers:
         header = self.text("stats_header", days=str(STATS_DAYS))
         figures = report(header, self.store.reports, days=STATS_DAYS, now=now, ttl=self.desk.engine.ttl)
         await self.out.say(context.bot, to, figures)
+
+    async def on_incident(self, update: Update, context: Context) -> None:
+        """/incident in the operator chat: start, end (telling who asked) or list incidents (bot/desk/incidents.py)."""
+        admitted = await self._operator_command(update, context.bot)
+        if admitted is None or self.desk.incidents is None:
+            return
+        _, to, now = admitted
+        answer, notify = self.desk.incidents.command(" ".join(context.args or []), now)
+        await self.out.say(context.bot, to, answer)
+        if notify is not None and self.followups is not None:
+            context.application.create_task(self.followups.notify(context.bot, notify), name="incident-notices")
 
     async def on_media(self, update: Update, context: Context) -> None:
         message = self._personal(update)
@@ -227,8 +244,13 @@ class Handlers:
         self._count(turn.reply)
         if query is not None:
             await self.out.answer_button(bot, query, turn.reply)
+        for banner in (e for e in turn.effects if isinstance(e, Banner)):
+            await self.out.send(bot, to, Reply((banner.text,), (banner.button,)))
         link = next((e for e in turn.effects if isinstance(e, Link)), None)
         await self.out.send(bot, to, turn.reply, link=link)
+        for scheduled in (e for e in turn.effects if isinstance(e, Scheduled)):
+            if self.followups is not None:
+                self.followups.arm(scheduled)
 
     async def _admit(
         self, update: Update, bot: Bot, to: Inbound, *, query: CallbackQuery | None = None

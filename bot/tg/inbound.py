@@ -89,10 +89,16 @@ def addressed(message: Message, bot: Bot, auto_answer: Callable[[int], bool]) ->
 
 
 def owner(message: Message) -> int | None:
-    """Who a group's button message belongs to: the member whose message it answers (None: anyone)."""
-    if message.chat.type == Chat.PRIVATE or message.reply_to_message is None:
+    """Who a group's button message belongs to: the member whose message it answers, or the member it opens
+    by mentioning (a check-in: bot/tg/followup.py); None: anyone."""
+    if message.chat.type == Chat.PRIVATE:
         return None
-    author = message.reply_to_message.from_user
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created:  # in a topic, Telegram points at the topic's start
+        first = message.entities[0] if message.entities else None
+        mentioned = first is not None and first.type == MessageEntity.TEXT_MENTION and first.offset == 0
+        return first.user.id if mentioned and first is not None and first.user is not None else None
+    author = replied.from_user
     return author.id if author else None
 
 

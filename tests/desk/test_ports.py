@@ -126,3 +126,73 @@ def test_bookkeeping(storage: Storage) -> None:
     assert book.group_auto_answer(-100) and not book.group_auto_answer(-101)
     book.set_group_auto_answer(-100, False)
     assert not book.group_auto_answer(-100)
+
+
+def _checkin(storage: Storage, key: str = "tg:9:0:9", user_id: int = 9, due: float = NOW + 60) -> int:
+    return storage.checkins.add(
+        key, user_id=user_id, chat_id=user_id, thread_id=0, name="Nine", seq=7, round=1, due=due, now=NOW
+    )
+
+
+def test_checkin_lifecycle(storage: Storage) -> None:
+    """Scheduled, listed earliest first, claimed once, answered (a later answer replaces it), cancelled by key."""
+    checkins = storage.checkins
+    late, early = _checkin(storage, due=NOW + 90), _checkin(storage, "tg:8:0:8", 8, due=NOW + 30)
+    assert [c.id for c in checkins.scheduled()] == [early, late]
+    found = checkins.get(late)
+    assert found is not None and (found.key, found.name, found.seq, found.status) == (
+        "tg:9:0:9",
+        "Nine",
+        7,
+        "scheduled",
+    )
+    claimed = checkins.claim(late, NOW + 90)
+    assert claimed is not None and claimed.status == "sent"
+    assert checkins.claim(late, NOW + 91) is None  # at most once
+    assert checkins.last_sent("tg:9:0:9") == claimed and checkins.last_sent("tg:8:0:8") is None
+    assert checkins.answer(late, "other", NOW + 92) and checkins.answer(late, "fixed", NOW + 93)
+    answered = checkins.get(late)
+    assert answered is not None and (answered.status, answered.answer) == ("answered", "fixed")
+    assert not checkins.answer(early, "fixed", NOW)  # never sent: nothing to answer
+    assert checkins.cancel("tg:8:0:8", NOW) == 1 and checkins.cancel("tg:8:0:8", NOW) == 0
+    assert checkins.claim(early, NOW + 40) is None and checkins.scheduled() == []
+    again = _checkin(storage)
+    assert checkins.cancel_one(again, NOW) and not checkins.cancel_one(again, NOW)
+
+
+def test_incident_lifecycle(storage: Storage) -> None:
+    """One active incident per target (restarting it changes the text); subscribers of an active one only,
+    once each; after the end each is claimed once."""
+    incidents = storage.incidents
+    first = incidents.start("network", "down", NOW)
+    again = incidents.start("network", "still down", NOW + 1)
+    assert again.id == first.id and again.text == "still down" and again.active
+    other = incidents.start("icloud_full", "slow", NOW)
+    assert [i.target for i in incidents.active()] == ["network", "icloud_full"]
+    assert incidents.subscribe(first.id, key="k1", user_id=1, chat_id=1, thread_id=0, now=NOW)
+    assert not incidents.subscribe(first.id, key="k1", user_id=1, chat_id=1, thread_id=0, now=NOW)
+    assert incidents.subscribe(first.id, key="k2", user_id=2, chat_id=-5, thread_id=4, now=NOW)
+    assert incidents.unnotified(first.id) == []  # still active: nobody to tell yet
+    ended = incidents.end("network", NOW + 5)
+    assert ended is not None and ended.ended == NOW + 5 and incidents.end("network", NOW + 6) is None
+    assert not incidents.subscribe(first.id, key="k3", user_id=3, chat_id=3, thread_id=0, now=NOW)
+    assert [(s.key, s.chat_id, s.thread_id) for s in incidents.unnotified(first.id)] == [("k1", 1, 0), ("k2", -5, 4)]
+    assert incidents.ended_with_unnotified() == [first.id]
+    assert incidents.claim_notice(first.id, "k1", NOW) and not incidents.claim_notice(first.id, "k1", NOW)
+    assert [s.key for s in incidents.unnotified(first.id)] == ["k2"]
+    assert incidents.claim_notice(first.id, "k2", NOW) and incidents.ended_with_unnotified() == []
+    assert [i.id for i in incidents.active()] == [other.id]
+    assert incidents.start("network", "again", NOW + 10).id not in (first.id, other.id)  # a new one
+
+
+def test_forget_reaches_checkins_and_subscriptions(storage: Storage) -> None:
+    """A person's check-ins and incident subscriptions go with everything else; another person's stay."""
+    incident = storage.incidents.start("network", "down", NOW)
+    for user in (1, 2):
+        storage.sessions.record(f"tg:{user}", _session(), now=NOW, user_id=user)
+        _checkin(storage, f"tg:{user}", user)
+        storage.incidents.subscribe(incident.id, key=f"tg:{user}", user_id=user, chat_id=user, thread_id=0, now=NOW)
+    storage.sessions.forget_user(1)
+    assert [c.user_id for c in storage.checkins.scheduled()] == [2]
+    storage.incidents.end("network", NOW)
+    assert [s.user_id for s in storage.incidents.unnotified(incident.id)] == [2]

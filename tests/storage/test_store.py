@@ -269,3 +269,24 @@ def test_forget_user_empties_every_table_that_has_a_user_id(store):
     for table in tables:
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 7") == [(0,)], table
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 8") == [(1,)], table
+
+
+def test_purge_covers_checkins_and_incidents(store):
+    """Past check-ins and ended incidents (with their subscribers) older than the cut-off go; a check-in still
+    waiting and an active incident stay, however old."""
+    old = NOW - 100
+
+    def add(key):
+        return store.checkins.add(key, user_id=1, chat_id=1, thread_id=0, name="", seq=1, round=1, due=old, now=old)
+
+    waiting, sent = add("a"), add("b")
+    store.checkins.claim(sent, old)
+    ended = store.incidents.start("network", "down", old)
+    store.incidents.subscribe(ended.id, key="a", user_id=1, chat_id=1, thread_id=0, now=old)
+    store.incidents.end("network", old)
+    active = store.incidents.start("storage", "slow", old)
+    store.purge(older_than=NOW - 50)
+    assert [c.id for c in store.checkins.scheduled()] == [waiting] and store.checkins.get(sent) is None
+    assert store.incidents.get(ended.id) is None and store.incidents.unnotified(ended.id) == []
+    assert [i.id for i in store.incidents.active()] == [active.id]
+    assert store.query("SELECT COUNT(*) FROM incident_subscribers") == [(0,)]
