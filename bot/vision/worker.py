@@ -67,7 +67,12 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+_expired = False  # the alarm went off during this image
+
+
 def _alarm(signum: int, frame: FrameType | None) -> None:
+    global _expired
+    _expired = True
     raise Unreadable("timeout")
 
 
@@ -77,11 +82,17 @@ def read_image(data: bytes, limits: Limits) -> Reading:
     from bot.vision.decode import decode
     from bot.vision.redact import redact
 
+    global _expired
+    _expired = False
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, limits.timeout)
     try:
         image = decode(data, limits)
         lines = _engine.lines(image)
+    except Exception:
+        if _expired:  # RapidOCR wraps what its steps raise (ResizeImgError ...): the alarm's exception too
+            raise Unreadable("timeout") from None
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     kept = content(lines, image.height)
