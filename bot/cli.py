@@ -243,7 +243,9 @@ def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool
         session, last = engine.present(session)
     store.record(key, session, now=time.time())
     click.echo(_jsonl_reply(last, session))
-    for line in _read_lines(sys.stdin.buffer):
+    sys.stdout.flush()
+    for raw in sys.stdin.buffer:  # line by line, so a front-end can read each reply before it answers
+        line = raw.decode("utf-8", errors="replace").rstrip("\n").removesuffix("\r")
         if not line.strip():
             continue
         event = jsonl_event(line, last)

@@ -133,7 +133,13 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning", "check"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "tries"])
+# What a step can amount to, so a person who says they already did it is not asked again (`tries` on a step).
+TRIES = frozenset(
+    """restart_phone restart_computer other_cable other_port other_computer other_network update_ios update_computer
+    reinstall_app sign_out_in free_icloud_space free_phone_space free_computer_space disable_security_software
+    reset_network_settings trust_again toggle_backup vpn_off delete_old_backup buy_storage""".split()
+)
 
 
 class ContentError(Exception):
@@ -343,7 +349,15 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         when={k: tuple(v) for k, v in when.items()},
         warning=_str(table, "warning", place, problems, required=False) or None,
         check=_bool(table, "check", place, problems),
+        tries=_tries(table, place, problems),
     )
+
+
+def _tries(table: Mapping[str, Any], place: str, problems: _Problems) -> tuple[str, ...]:
+    tries = _str_list(table, "tries", place, problems)
+    for unknown in sorted(set(tries) - TRIES):
+        problems.add(f"{place}.tries", f"'{unknown}' is not one of {', '.join(sorted(TRIES))}")
+    return tuple(t for t in tries if t in TRIES)
 
 
 def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: _Problems) -> Intent:

@@ -52,6 +52,7 @@ class Step:
     when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     warning: str | None = None
     check: bool = False  # the step only looks something up: "Done?" instead of "Did that fix it?"
+    tries: tuple[str, ...] = ()  # what doing the step amounts to (TRIES): skipped when the person already did it
 
 
 @dataclass(frozen=True, slots=True)
