@@ -29,34 +29,108 @@ _USED = re.compile(r"\b(?:uses?|used|using|taking|takes|in use|of data|full of|w
 _PLAN = re.compile(r"\b(?:pay(?:ing)? for|paid for|plan|subscription|tier|bought|have|got)\b")
 _HALF_EMPTY = re.compile(r"\bhalf (?:empty|free)\b|\bonly (?:half|a quarter) (?:used|full)\b")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "several": 3, "multiple": 3, "many": 3, "2": 2, "3": 3}
-_NEGATED = re.compile(r"\b(?:not|havent|haven't|didnt|didn't|never|cant|can't|couldnt|couldn't|no way to)\s+(?:\w+\s+){0,2}$")
-
-# what the person did, in the content's TRIES vocabulary (bot/engine/content.py)
-_DONE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("restart_phone", r"\b(?:restart|reboot|rebooted|restarted|power cycled|turned off and on)\w*\s+(?:the |my )?(?:i\s?phone|phone|both|everything|all)|\b(?:i\s?phone|phone) (?:was )?(?:restarted|rebooted)|\brestarted (?:it|everything)|\bforce restart"),
-        ("restart_computer", r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:computer|pc|mac|macbook|laptop|both|everything)|\b(?:computer|pc|mac|laptop) (?:was )?(?:restarted|rebooted)"),
-        ("other_cable", r"\b(?:another|a different|different|other|new|second|third|two|three|several|multiple|many|original|apple|every|all)\s+(?:\w+\s+)?(?:usb\s?c?\s+|lightning\s+)?cables?\b|\bnot the cable\b|\bcables? (?:are|is) fine\b|\b(?:changed|swapped|replaced) (?:the )?cables?\b|\bcables? (?:don'?t|doesn'?t) matter"),
-        ("other_port", r"\b(?:another|a different|different|other|every|all|each|both|two|three|several|multiple)\s+(?:usb\s+)?ports?\b|\bnot the port\b"),
-        ("other_computer", r"\b(?:another|a different|different|other|second|my (?:wife|husband|friend|partner)'?s?)\s+(?:computer|pc|laptop|mac)\b"),
-        ("other_network", r"\b(?:another|a different|different|other|every|all|each|several|multiple|two|three|many)\s+(?:wi-?fi\s+)?(?:networks?|wi-?fis?|routers?|hotspots?)\b|\bnot the (?:wi-?fi|network|internet)\b|\b(?:on|at) (?:work|home|a friend'?s?|my friend'?s?|my parents'?)\b.*\b(?:and|too|also|as well)\b.*\b(?:work|home|friend'?s?|parents'?|cafe|hotspot)\b"),
-        ("update_ios", r"\bupdat\w*\s+(?:to\s+)?(?:the latest\s+)?(?:ios|the i\s?phone|my i\s?phone|the phone|my phone|software)|\bios is up to date\b|\b(?:on|running|have) the latest ios\b|\bphone is up to date\b"),
-        ("update_computer", r"\bupdat\w*\s+(?:the |my )?(?:itunes|windows|macos|mac|computer|pc|laptop|apple devices)|\b(?:itunes|windows|macos|mac|computer) is (?:fully )?up to date\b|\blatest (?:version of )?itunes\b"),
-        ("reinstall_app", r"\b(?:re-?install\w*|uninstall\w* and (?:re)?install\w*|deleted and reinstalled)\s+(?:\w+\s+)?(?:itunes|apple devices|the app)|\breinstalled\b"),
-        ("sign_out_in", r"\b(?:sign|log)(?:ed|ged)?\s*(?:out|off)\b.*\b(?:back )?in\b|\bsignout\b.*\bsignin\b"),
-        ("free_icloud_space", r"\b(?:deleted|cleared|freed|removed|cleaned)\b.*\bi\s?cloud\b|\bi\s?cloud\b.*\b(?:deleted|cleared|freed up)\b"),
-        ("free_phone_space", r"\b(?:deleted|offloaded|freed up|cleared|removed)\b.*\b(?:apps?|photos|videos)\b.*\b(?:phone|iphone)\b|\bfreed up space on (?:the |my )?(?:i\s?phone|phone)|\boffloaded\b"),
-        ("free_computer_space", r"\b(?:freed|cleared|cleaned)\b.*\b(?:laptop|computer|pc|mac|disk|drive)\b"),
-        ("disable_security_software", r"\b(?:turned|switched|shut) off\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg|defender|malwarebytes)\b|\b(?:disabled|uninstalled|paused)\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg|defender|malwarebytes)\b"),
-        ("reset_network_settings", r"\breset (?:the |my |all )?network settings\b"),
-        ("trust_again", r"\b(?:tapped|pressed|hit|clicked) trust\b|\breset (?:the )?location (?:and|&) privacy\b|\btrusted (?:the|this) computer\b"),
-        ("toggle_backup", r"\bturned (?:i\s?cloud )?backup off and (?:back )?on\b|\btoggled\b"),
-        ("vpn_off", r"\b(?:turned|switched) off (?:the |my )?vpn\b|\bno vpn\b|\bvpn (?:is |was )?off\b|\bdisabled (?:the |my )?vpn\b|\bwithout (?:the |my )?vpn\b"),
-        ("delete_old_backup", r"\bdeleted (?:the |my |an |all )?(?:old |older |previous )?backups?\b"),
-        ("buy_storage", r"\b(?:bought|upgraded|pay(?:ing)? for|paid for|subscribe\w*)\b.*\b(?:\d+\s?(?:gb|tb)|storage|icloud\+?|plan)\b"),
-    )
+_NEGATED = re.compile(
+    r"\b(?:not|havent|haven't|didnt|didn't|never|cant|can't|couldnt|couldn't|no way to)\s+(?:\w+\s+){0,2}$"
 )
+
+# what the person did, in the content's TRIES vocabulary (bot/engine/content.py); one alternative a line
+_DONE_WORDS: dict[str, tuple[str, ...]] = {
+    "restart_phone": (
+        r"\b(?:restart|reboot|rebooted|restarted|power cycled|turned off and on)\w*\s+(?:the |my"
+        r" )?(?:i\s?phone|phone|both|everything|all)",
+        r"\b(?:i\s?phone|phone) (?:was )?(?:restarted|rebooted)",
+        r"\brestarted (?:it|everything)",
+        r"\bforce restart",
+    ),
+    "restart_computer": (
+        r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:computer|pc|mac|macbook|laptop|both|everything)",
+        r"\b(?:computer|pc|mac|laptop) (?:was )?(?:restarted|rebooted)",
+    ),
+    "other_cable": (
+        r"\b(?:another|a different|different|other|new|second|third|two|three|several|multiple|many|original"
+        r"|apple|every|all)\s+(?:\w+\s+)?(?:usb\s?c?\s+|lightning\s+)?cables?\b",
+        r"\bnot the cable\b",
+        r"\bcables? (?:are|is) fine\b",
+        r"\b(?:changed|swapped|replaced) (?:the )?cables?\b",
+        r"\bcables? (?:don'?t|doesn'?t) matter",
+    ),
+    "other_port": (
+        r"\b(?:another|a different|different|other|every|all|each|both|two|three|several"
+        r"|multiple)\s+(?:usb\s+)?ports?\b",
+        r"\bnot the port\b",
+    ),
+    "other_computer": (
+        r"\b(?:another|a different|different|other|second|my"
+        r" (?:wife|husband|friend|partner)'?s?)\s+(?:computer|pc|laptop|mac)\b",
+    ),
+    "other_network": (
+        r"\b(?:another|a different|different|other|every|all|each|several|multiple|two|three"
+        r"|many)\s+(?:wi-?fi\s+)?(?:networks?|wi-?fis?|routers?|hotspots?)\b",
+        r"\bnot the (?:wi-?fi|network|internet)\b",
+        r"\b(?:on|at) (?:work|home|a friend'?s?|my friend'?s?|my parents'?)\b.*\b(?:and|too|also|as"
+        r" well)\b.*\b(?:work|home|friend'?s?|parents'?|cafe|hotspot)\b",
+    ),
+    "update_ios": (
+        r"\bupdat\w*\s+(?:to\s+)?(?:the latest\s+)?(?:ios|the i\s?phone|my i\s?phone|the phone|my phone|software)",
+        r"\bios is up to date\b",
+        r"\b(?:on|running|have) the latest ios\b",
+        r"\bphone is up to date\b",
+    ),
+    "update_computer": (
+        r"\bupdat\w*\s+(?:the |my )?(?:itunes|windows|macos|mac|computer|pc|laptop|apple devices)",
+        r"\b(?:itunes|windows|macos|mac|computer) is (?:fully )?up to date\b",
+        r"\blatest (?:version of )?itunes\b",
+    ),
+    "reinstall_app": (
+        r"\b(?:re-?install\w*|uninstall\w* and (?:re)?install\w*|deleted and"
+        r" reinstalled)\s+(?:\w+\s+)?(?:itunes|apple devices|the app)",
+        r"\breinstalled\b",
+    ),
+    "sign_out_in": (
+        r"\b(?:sign|log)(?:ed|ged)?\s*(?:out|off)\b.*\b(?:back )?in\b",
+        r"\bsignout\b.*\bsignin\b",
+    ),
+    "free_icloud_space": (
+        r"\b(?:deleted|cleared|freed|removed|cleaned)\b.*\bi\s?cloud\b",
+        r"\bi\s?cloud\b.*\b(?:deleted|cleared|freed up)\b",
+    ),
+    "free_phone_space": (
+        r"\b(?:deleted|offloaded|freed up|cleared|removed)\b.*\b(?:apps?|photos|videos)\b.*\b(?:phone|iphone)\b",
+        r"\bfreed up space on (?:the |my )?(?:i\s?phone|phone)",
+        r"\boffloaded\b",
+    ),
+    "free_computer_space": (r"\b(?:freed|cleared|cleaned)\b.*\b(?:laptop|computer|pc|mac|disk|drive)\b",),
+    "disable_security_software": (
+        r"\b(?:turned|switched|shut)"
+        r" off\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg"
+        r"|defender|malwarebytes)\b",
+        r"\b(?:disabled|uninstalled|paused)\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast"
+        r"|kaspersky|bitdefender|eset|avg|defender|malwarebytes)\b",
+    ),
+    "reset_network_settings": (r"\breset (?:the |my |all )?network settings\b",),
+    "trust_again": (
+        r"\b(?:tapped|pressed|hit|clicked) trust\b",
+        r"\breset (?:the )?location (?:and|&) privacy\b",
+        r"\btrusted (?:the|this) computer\b",
+    ),
+    "toggle_backup": (
+        r"\bturned (?:i\s?cloud )?backup off and (?:back )?on\b",
+        r"\btoggled\b",
+    ),
+    "vpn_off": (
+        r"\b(?:turned|switched) off (?:the |my )?vpn\b",
+        r"\bno vpn\b",
+        r"\bvpn (?:is |was )?off\b",
+        r"\bdisabled (?:the |my )?vpn\b",
+        r"\bwithout (?:the |my )?vpn\b",
+    ),
+    "delete_old_backup": (r"\bdeleted (?:the |my |an |all )?(?:old |older |previous )?backups?\b",),
+    "buy_storage": (
+        r"\b(?:bought|upgraded|pay(?:ing)? for|paid"
+        r" for|subscribe\w*)\b.*\b(?:\d+\s?(?:gb|tb)|storage|icloud\+?|plan)\b",
+    ),
+}
+_DONE = tuple((name, re.compile("|".join(words))) for name, words in _DONE_WORDS.items())
 _HARDWARE = re.compile(
     r"\b(?:water|wet|liquid|drop(?:ped)?|fell|cracked|smashed|shattered|bent|swollen|corrosion|"
     r"(?:port|connector) (?:is )?(?:broken|damaged|loose|dead)|dead port|charge only|charging only|only charges)\b"
@@ -129,14 +203,19 @@ def _amounts(text: str) -> dict[str, float]:
 
 def _counts(lowered: str, done: Sequence[str]) -> dict[str, float]:
     found: dict[str, float] = {}
-    for key, words in (("networks_tried", r"(?:wi-?fi\s+)?networks?|wi-?fis?|routers?"), ("cables_tried", r"cables?"),
-                       ("ports_tried", r"(?:usb\s+)?ports?")):
-        m = re.search(r"\b(two|three|four|five|several|multiple|many|2|3)\s+(?:different\s+)?(?:" + words + r")\b", lowered)
+    for key, words in (
+        ("networks_tried", r"(?:wi-?fi\s+)?networks?|wi-?fis?|routers?"),
+        ("cables_tried", r"cables?"),
+        ("ports_tried", r"(?:usb\s+)?ports?"),
+    ):
+        m = re.search(
+            r"\b(two|three|four|five|several|multiple|many|2|3)\s+(?:different\s+)?(?:" + words + r")\b", lowered
+        )
         if m:
             found[key] = float(_COUNT_WORDS.get(m.group(1), 2))
-        elif re.search(r"\b(?:every|all|each|any)\s+(?:" + words + r")\b", lowered):
-            found[key] = 3.0
-        elif re.search(r"\btried (?:three|two|several)\b", lowered) and key == "cables_tried" and "other_cable" in done:
+        elif re.search(r"\b(?:every|all|each|any)\s+(?:" + words + r")\b", lowered) or (
+            re.search(r"\btried (?:three|two|several)\b", lowered) and key == "cables_tried" and "other_cable" in done
+        ):
             found[key] = 3.0
     if "other_network" in done:
         found.setdefault("networks_tried", 2.0)

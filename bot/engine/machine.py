@@ -25,6 +25,7 @@ from bot.engine.model import (
     Outcome,
     Reply,
     Session,
+    State,
     Step,
     Text,
     TriageNode,
@@ -549,7 +550,7 @@ class Engine:
             session.evolve(candidates=unique), "disambiguate", None, prompt or self.catalog.text("did_you_mean"), out
         )
 
-    def _ask(self, session: Session, state: str, node: str | None, question: str, out: _Out) -> Session:
+    def _ask(self, session: Session, state: State, node: str | None, question: str, out: _Out) -> Session:
         """Put a new question (a new seq: older buttons become stale); its buttons come from `_options`."""
         session = session.evolve(state=state, node=node, seq=session.seq + 1)
         out.say(question)

@@ -182,11 +182,17 @@ class Reply:
 
 # ---------------------------------------------------------------- session
 
-State = Literal[
-    "idle", "slot", "triage", "step", "disambiguate", "confirm", "feedback", "offer_human", "handoff"
-]
+State = Literal["idle", "slot", "triage", "step", "disambiguate", "confirm", "feedback", "offer_human", "handoff"]
 STATES: tuple[State, ...] = (
-    "idle", "slot", "triage", "step", "disambiguate", "confirm", "feedback", "offer_human", "handoff"
+    "idle",
+    "slot",
+    "triage",
+    "step",
+    "disambiguate",
+    "confirm",
+    "feedback",
+    "offer_human",
+    "handoff",
 )
 
 
