@@ -101,6 +101,11 @@ TEXT_KEYS = frozenset(
         "private_continue_button",
         "private_continued",
         "stats_header",
+        "confirm_question",
+        "opt_confirm_yes",
+        "skip_tried",
+        "reask_keep",
+        "mac_app_question",
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
@@ -114,6 +119,7 @@ TEXT_FIELDS = {
     "ticket_closed": {"number"},
     "ticket_ended": {"number"},
     "stats_header": {"days"},
+    "skip_tried": {"what"},
 }
 CAUSE_KEYS = frozenset(
     [
@@ -461,6 +467,9 @@ def _check_intent(intent: Intent, place: str, catalog: Catalog, problems: _Probl
     longest: dict[str, int] = {}
     for k, step in enumerate(intent.steps):
         splace = f"{place}.step[{k}]"
+        for value in step.tries:
+            if value not in catalog.tries:
+                problems.add(f"{splace}.tries", f"'{value}' has no wording in bot.toml [tries]")
         for text in (step.text, step.warning or ""):
             for name in _fields(text):
                 holder = catalog.placeholders.get(name)
@@ -486,6 +495,14 @@ def _check_intent(intent: Intent, place: str, catalog: Catalog, problems: _Probl
             chosen = dict(zip(slots, combo, strict=True))
             if not any(step_applies(st, chosen) for st in intent.steps):
                 problems.add(place, f"dead end: no step applies when {chosen}")
+
+
+def _load_tries(data: Any, where: str, problems: _Problems) -> dict[str, str]:
+    """bot.toml [tries]: how each TRIES value reads in "You've already {what}, so I'll skip that"."""
+    table = _table(data, f"{where}: tries", problems)
+    for key in sorted(set(table) - TRIES):
+        problems.add(f"{where}: tries.{key}", f"'{key}' is not one of {', '.join(sorted(TRIES))}")
+    return {k: _str(table, k, f"{where}: tries", problems) for k in table if k in TRIES}
 
 
 def step_applies(step: Step, slots: Mapping[str, str]) -> bool:
@@ -562,7 +579,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     bot_path = root / "bot.toml"
     shared = _read(bot_path, problems)
     where = bot_path.as_posix()
-    _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage"), where, problems)
+    _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage", "tries"), where, problems)
     texts = _table(shared.get("text", {}), f"{where}: text", problems)
     for key in sorted(set(texts) - TEXT_KEYS):
         problems.add(f"{where}: text.{key}", "unknown text key")
@@ -584,6 +601,7 @@ def load_catalog(directory: Path | str) -> Catalog:
         _check_keys(table, ("text",), f"{where}: escalations.{key}", problems)
         escalations[key] = _str(table, "text", f"{where}: escalations.{key}", problems)
     triage = _load_triage(shared.get("triage", []), where, problems)
+    tries = _load_tries(shared.get("tries", {}), where, problems)
 
     loaded: list[tuple[str, Intent]] = []
     for path in sorted(root.glob("*.toml")):
@@ -596,7 +614,8 @@ def load_catalog(directory: Path | str) -> Catalog:
         elif intent.id in triage:
             problems.add(place, f"intent id '{intent.id}' is also a triage node id")
         intents[intent.id] = intent
-    catalog = Catalog(intents, questions, placeholders, escalations, triage, {k: str(v) for k, v in texts.items()})
+    wording = {k: str(v) for k, v in texts.items()}
+    catalog = Catalog(intents, questions, placeholders, escalations, triage, wording, tries)
     for place, intent in loaded:
         _check_intent(intent, place, catalog, problems)
     _check_phrases(loaded, problems)

@@ -14,6 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.engine.matcher import Candidate
+from bot.engine.model import Match
+
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _UNIT = re.compile(_NUMBER + r"\s*(tb|terabytes?|gb|gigs?|gigabytes?|g\b|mb|megabytes?)?")
 _NOT_A_SIZE = re.compile(r"(?:iphone|ios|macos|windows|win|os|version|pro|max|plus|se|step|error|code)\s*$")
@@ -131,9 +134,12 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 _DONE = tuple((name, re.compile("|".join(words))) for name, words in _DONE_WORDS.items())
+_OLD_MACOS = re.compile(r"\b(?:high sierra|mojave|el capitan|yosemite|sierra|10\.1[0-4])\b")
 _HARDWARE = re.compile(
     r"\b(?:water|wet|liquid|drop(?:ped)?|fell|cracked|smashed|shattered|bent|swollen|corrosion|"
-    r"(?:port|connector) (?:is )?(?:broken|damaged|loose|dead)|dead port|charge only|charging only|only charges)\b"
+    r"(?:port|connector) (?:is )?(?:broken|damaged|loose|dead)|dead port|charge only|charging only|only charges|"
+    r"overheat\w*|too hot|gets hot|restarts? (?:by )?itself|keeps restarting|wont turn on|won't turn on|dies|"
+    r"black screen|screen (?:is )?(?:broken|cracked|dead)|battery (?:is )?swollen)\b"
 )
 
 
@@ -223,6 +229,8 @@ def _counts(lowered: str, done: Sequence[str]) -> dict[str, float]:
         found.setdefault("cables_tried", 2.0)
     if _HARDWARE.search(lowered):
         found["hardware_evidence"] = 1.0
+    if _OLD_MACOS.search(lowered):
+        found["macos_old"] = 1.0  # a Mac named later is then a Mac with iTunes, not Finder
     return found
 
 
@@ -281,3 +289,25 @@ def verdicts(facts: Mapping[str, float]) -> dict[str, int]:
 def hardware_evidence(facts: Mapping[str, float]) -> bool:
     """Water, a drop, a cracked or dead port...: only then is a repair the fitting escalation."""
     return facts.get("hardware_evidence", 0) > 0
+
+
+def weigh(match: Match, ranked: Sequence[Candidate], facts: Mapping[str, float]) -> Match:
+    """The matcher's reading corrected by the conversation's facts: a proven cause wins, a ruled-out one
+    gives way to the best candidate the facts leave standing (or to the question, when none is close)."""
+    verdict = verdicts(facts)
+    proven = [c for c in ranked if verdict.get(c.intent.id, 0) > 0 and c.intent.kind == "cause"]
+    if proven and (match.intent is None or (verdict.get(match.intent, 0) <= 0 and match.category != "none")):
+        best = proven[0]
+        return Match(best.intent.id, best.intent.category, best.score)
+    if match.intent is not None and verdict.get(match.intent, 0) < 0:
+        standing = [c for c in ranked if c.intent.kind in ("cause", "general") and verdict.get(c.intent.id, 0) >= 0]
+        if standing and standing[0].score >= match.score * RUNNER_UP:
+            best = standing[0]
+            return Match(best.intent.id, best.intent.category, best.score)
+        fallback = next((c for c in ranked if c.intent.kind == "general"), None)
+        if fallback is not None:
+            return Match(fallback.intent.id, "general", fallback.score)
+    return match
+
+
+RUNNER_UP = 0.6  # a ruled-out reading gives way to a runner-up scoring at least this share of it

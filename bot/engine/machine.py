@@ -1,17 +1,21 @@
 """The per-conversation state machine: `Engine.respond(session, event, now) -> (session, reply)`.
 
-Pure and total: no I/O, no clock (the caller passes `now`), never raises for any event. Imports only the
-standard library, rapidfuzz and the engine's own modules.
+Pure and total: no I/O, no clock (the caller passes `now`), never raises for any event. The states with a
+pending question are declared in one table (`Engine.states`) next to their handlers, as PTB's
+conversationbot declares its `states`: what each offers, how it is asked again and what an answer does.
+Typed answers are read by engine/answers.py, facts by engine/facts.py, steps by engine/steps.py.
+Imports only the standard library, rapidfuzz and the engine's own modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
-from bot.engine.content import ROOT, step_applies
+from bot.engine import facts as facts_
+from bot.engine import steps as steps_
+from bot.engine.answers import MAC_APPS, Reader, dont_know, family, stated_route
+from bot.engine.content import ROOT
 from bot.engine.matcher import SWITCH, Matcher
 from bot.engine.model import (
     Button,
@@ -28,34 +32,17 @@ from bot.engine.model import (
     State,
     Step,
     Text,
-    TriageNode,
 )
 from bot.engine.slots import extract_slots
-from bot.engine.text import STOPWORDS, features, looks_foreign, normalise
+from bot.engine.text import features, looks_foreign, normalise
 
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
-
-
-def _answers(text: str) -> frozenset[str]:
-    """Whole answers separated by |, as normalised text compares them."""
-    return frozenset(a.strip() for a in text.split("|") if a.strip())
-
-
-# Whole answers only: a word like "it" or "help" inside these lists would answer a step by accident.
-YES = _answers(
-    """yes | y | yep | yeah | yup | ya | sure | ok | okay | worked | it worked | that worked | it works | works now |
-    fixed | fixed it | that fixed it | done | sorted | success | solved | perfect | great | awesome | yes it worked |
-    yes thanks | it did | all good | backed up | it backed up"""
-)
-NO = _answers(
-    """no | n | nope | nah | not fixed | still failing | still fails | still broken | still not working | didnt work |
-    didnt help | it didnt | no luck | nothing changed | same problem | same thing | no change | next | next step |
-    not working | doesnt work | still the same | failed again | it failed"""
-)
-SKIP = frozenset({"skip", "skip it", "skip this", "skip this step", "cant do that", "cant", "pass"})
-SHORT_ANSWER = 3  # at a menu, up to this many words can be an answer; more is a description
 SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
+HALF_SPECIFIC = 0.85  # a runner-up this close to the top reading, under the same menu: ask that menu first
+NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
+CHECKED = "diagnosis_checked"  # a fact: the diagnosis was checked once; steps running out again escalate
+Options = list[tuple[str, str]]
 
 
 def _remember(session: Session, text: str) -> Session:
@@ -95,6 +82,17 @@ class _Out:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _State:
+    """A state with a pending question: its options, its question asked again, what an answer does, and
+    whether a saved session in it still fits the content."""
+
+    options: Callable[[Session], Options]
+    prompt: Callable[[Session], list[str]]
+    answer: Callable[[Session, str, _Out], Session]
+    fits: Callable[[Session], bool] = lambda _session: True
+
+
 class Engine:
     """Holds the catalog and matcher; one Engine serves every conversation."""
 
@@ -108,8 +106,52 @@ class Engine:
     ) -> None:
         self.catalog = catalog
         self.matcher = matcher or Matcher.from_catalog(catalog)
+        self.reader = Reader(catalog, self.matcher)
         self.ttl = ttl_seconds
         self.handoff_available = handoff_available
+        t, questions, triage = catalog.text, catalog.questions, catalog.triage
+        self.states: dict[State, _State] = {
+            "slot": _State(
+                self._slot_options,
+                lambda s: [questions[s.node or ""].text],
+                self._answer_slot,
+                lambda s: s.node in questions,
+            ),
+            "triage": _State(
+                lambda s: [(str(j), o.label) for j, o in enumerate(triage[s.node or ROOT].options)],
+                lambda s: [triage[s.node or ROOT].text],
+                self._answer_triage,
+                lambda s: s.node in triage,
+            ),
+            "disambiguate": _State(
+                self._candidate_options,
+                lambda s: [t("did_you_mean")],
+                self._answer_candidate,
+                lambda s: all(c in catalog.intents for c in s.candidates),
+            ),
+            "confirm": _State(
+                lambda s: [("yes", t("opt_confirm_yes")), *self._candidate_options(s)],
+                lambda s: [t("confirm_question")],
+                self._answer_confirm,
+                lambda s: all(c in catalog.intents for c in s.candidates),
+            ),
+            "step": _State(
+                self._step_options,
+                lambda s: [self.render_step(catalog.intents[s.intent or ""], s), self._step_question(s)],
+                self._step_result,
+                lambda s: s.intent in catalog.intents and s.step < len(self._steps(s)),
+            ),
+            "feedback": _State(
+                lambda s: [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))],
+                lambda s: [t("feedback_question")],
+                self._answer_feedback,
+            ),
+            "offer_human": _State(
+                lambda s: [("human", t("opt_human")), ("done", t("opt_done"))],
+                lambda s: [t("offer_human")],
+                self._answer_offer_human,
+            ),
+        }
 
     # ------------------------------------------------------------ entry point
 
@@ -139,19 +181,10 @@ class Engine:
 
     def _fits_content(self, session: Session) -> bool:
         """Every id the session points at still exists in the catalog."""
-        catalog = self.catalog
-        if session.intent is not None and session.intent not in catalog.intents:
+        if session.intent is not None and session.intent not in self.catalog.intents:
             return False
-        if session.state == "disambiguate" and any(c not in catalog.intents for c in session.candidates):
-            return False
-        if session.state == "slot":
-            return session.node in catalog.questions
-        if session.state == "triage":
-            return session.node in catalog.triage
-        if session.state == "step":
-            intent = catalog.intents.get(session.intent or "")
-            return intent is not None and session.step < len(self._steps(intent, session))
-        return True
+        spec = self.states.get(session.state)
+        return spec is None or spec.fits(session)
 
     def present(self, session: Session) -> tuple[Session, Reply]:
         """The pending question again (for an adapter that lost the keyboard); the menu when idle."""
@@ -164,10 +197,10 @@ class Engine:
     def _command(self, session: Session, event: Command, out: _Out) -> Session:
         name = event.name.lower().lstrip("/")
         text = self.catalog.text
+        fresh = Session(started=session.started, seq=session.seq)
+        if name in ("start", "reset") and session.intent and session.state not in ("idle", "handoff"):
+            out.outcomes.append(Outcome("abandoned", session.intent))
         if name == "start":
-            if session.intent and session.state not in ("idle", "handoff"):
-                out.outcomes.append(Outcome("abandoned", session.intent))
-            fresh = Session(started=session.started, seq=session.seq)
             payload = event.arg.strip().lower()
             intent = self.catalog.intents.get(payload)
             if intent and intent.kind == "cause":
@@ -180,12 +213,8 @@ class Engine:
             out.say(text("greeting"))
             return self._triage(fresh, ROOT, out, prompt=text("menu_prompt"))
         if name == "reset":
-            if session.intent and session.state not in ("idle", "handoff"):
-                out.outcomes.append(Outcome("abandoned", session.intent))
             out.say(text("reset"))
-            return self._triage(
-                Session(started=session.started, seq=session.seq), ROOT, out, prompt=text("menu_prompt")
-            )
+            return self._triage(fresh, ROOT, out, prompt=text("menu_prompt"))
         if name == "forget":
             out.forget = True
             out.say(text("forget"))
@@ -203,22 +232,27 @@ class Engine:
     def _choice(self, session: Session, data: str, out: _Out) -> Session:
         seq, _, value = data.partition(":")
         options = dict(self._options(session))
-        if session.state in ("idle", "handoff") or seq != str(session.seq) or value not in options:
+        spec = self.states.get(session.state)
+        if spec is None or seq != str(session.seq) or value not in options:
             out.say(self.catalog.text("stale_option"))
             return self._repeat(session, out)
         out.chosen = options[value]
-        return self._answer(session, value, out)
+        return spec.answer(session, value, out)
 
     def _text(self, session: Session, raw: str, out: _Out) -> Session:
         text = raw.strip()
         if not text or (not normalise(text) and not looks_foreign(text)):
             out.say(self.catalog.text("empty"))
             return self._repeat(session, out, quiet_when_idle=True)
-        if session.state not in ("idle", "handoff"):
-            value = self._read_answer(session, text)
+        known, done = facts_.merge(session.facts, session.done, text)
+        session = session.evolve(facts=known, done=done)
+        spec = self.states.get(session.state)
+        if spec is not None:
+            at_check = session.state == "step" and self._is_check(session)
+            value = self.reader.read(session, text, spec.options(session), at_check)
             if value is not None:
                 stated = {k: v for k, v in extract_slots(text).items() if k not in session.slots}
-                return self._answer(session.evolve(misses=0, slots={**session.slots, **stated}), value, out)
+                return spec.answer(session.evolve(misses=0, slots={**session.slots, **stated}), value, out)
             return self._interrupt(session, text, out)
         return self._understand(session.evolve(state="idle"), text, out)
 
@@ -231,7 +265,10 @@ class Engine:
             out.outcomes.append(Outcome("out_of_scope", None, None, "language"))
             out.say(t("other_language"))
             return self._triage(session, ROOT, out, prompt=t("out_of_scope_menu"))
-        match = match or self.matcher.match(text)
+        if dont_know(text):
+            out.say(t("clarify_free_text"))
+            return session.evolve(state="idle", node=None)
+        match = self._weigh(match or self.matcher.match(text), text, session)
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
         if intent is None:
@@ -241,9 +278,35 @@ class Engine:
         session = _remember(session, text)
         if intent.kind == "cause" and match.ambiguous:
             return self._disambiguate(session, (intent.id, *match.ambiguous), out)
-        if intent.kind in ("cause", "general"):
-            return self._start(session, intent, text, out)
+        if intent.kind == "general":
+            slots = {**session.slots, **extract_slots(text)}
+            return self._triage(session.evolve(slots=slots, intent=None), intent.start, out)
+        if intent.kind == "cause":
+            node = self._separating_menu(intent, text, session)
+            if node is not None:
+                slots = {**session.slots, **extract_slots(text)}
+                return self._triage(session.evolve(slots=slots, intent=None), node, out)
+            return self._start_intent(session, intent, text, out)
         return self._small_talk(session, intent, out)
+
+    def _weigh(self, match: Match, text: str, session: Session) -> Match:
+        """The matcher's reading, corrected by the facts of the whole conversation."""
+        if not session.facts:
+            return match
+        return facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
+
+    def _separating_menu(self, intent: Intent, text: str, session: Session) -> str | None:
+        """For a half-specific message, the one menu that separates the close readings, or None."""
+        if facts_.verdicts(session.facts).get(intent.id, 0) > 0:
+            return None
+        ranked = [c for c in self.matcher.rank(text, 3) if c.intent.kind == "cause"]
+        if len(ranked) < 2 or ranked[0].intent.id != intent.id or ranked[1].score < ranked[0].score * HALF_SPECIFIC:
+            return None
+        for node in self.catalog.triage.values():
+            gotos = {o.goto for o in node.options}
+            if node.id != ROOT and intent.id in gotos and ranked[1].intent.id in gotos:
+                return node.id
+        return None
 
     def _small_talk(self, session: Session, intent: Intent, out: _Out) -> Session:
         t = self.catalog.text
@@ -257,12 +320,6 @@ class Engine:
             return self._triage(session, ROOT, out, prompt=t("menu_prompt"))
         return session.evolve(state="idle", node=None)
 
-    def _start(self, session: Session, intent: Intent, text: str, out: _Out) -> Session:
-        if intent.kind == "general":
-            slots = {**session.slots, **extract_slots(text)}
-            return self._triage(session.evolve(slots=slots, intent=None), intent.start, out)
-        return self._start_intent(session, intent, text, out)
-
     # ------------------------------------------------------------ free text while a question is pending
 
     def _interrupt(self, session: Session, text: str, out: _Out) -> Session:
@@ -270,11 +327,14 @@ class Engine:
         if session.state == "triage" and session.intent is None:
             # at a menu with no problem under way, a message we understand is simply the problem
             match = self.matcher.match(text)
-            if match.intent is not None or looks_foreign(text):
+            if (match.intent is not None and not dont_know(text)) or looks_foreign(text):
                 return self._understand(session.evolve(state="idle", node=None), text, out, match)
         if looks_foreign(text):
             out.say(t("other_language"))
             return self._repeat(session, out)
+        if dont_know(text) and session.state in ("triage", "disambiguate", "confirm"):
+            out.say(t("clarify_free_text"))  # "no idea" at a menu: their own words, not the same menu again
+            return session.evolve(state="idle", node=None, candidates=())
         match = self.matcher.match(text)
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
@@ -295,10 +355,13 @@ class Engine:
         if intent and intent.kind == "greeting":
             out.say(t("greeting_mid_flow"))
             return self._repeat(session, out)
-        narrowed = self._narrow(session, text)
+        rerouted = self._reroute(session, text, out)
+        if rerouted is not None:
+            return rerouted
+        narrowed = self.reader.narrow(session, text, self._options(session))
         if narrowed:  # "windows" at "which computer and app?": ask again with just the Windows options
-            question = self.catalog.questions[session.node or ""]
-            return self._ask(session.evolve(candidates=narrowed), "slot", question.slot, t("narrowed"), out)
+            question = self._narrowed_question(narrowed)
+            return self._ask(session.evolve(candidates=narrowed), "slot", session.node, question, out)
         if intent and intent.kind == "confused":  # "what do you mean?": explain, then the same question
             out.say(intent.reply)
             return self._repeat(session, out)
@@ -307,144 +370,88 @@ class Engine:
             if session.state in ("feedback", "offer_human"):
                 return session.evolve(state="idle", node=None)
             return self._repeat(session, out)
-        if session.misses >= 1:
-            if session.state == "triage" and session.node == ROOT:
-                # the menu did not help twice: ask for their own words instead of showing it a third time
-                out.say(t("clarify_free_text"))
-                return session.evolve(state="idle", node=None, misses=0)
-            out.say(t("reask_menu"))
-            return self._triage(session.evolve(misses=0, intent=None), ROOT, out, prompt=t("menu_prompt"))
-        out.say(t("reask"))
-        return self._repeat(session.evolve(misses=session.misses + 1), out)
+        return self._missed(session, out)
 
-    def _read_answer(self, session: Session, text: str) -> str | None:
-        """The option value `text` picks for the pending question, or None."""
-        options = self._options(session)
-        flat = normalise(text)
-        if flat.isdigit() and 1 <= int(flat) <= len(options):
-            return options[int(flat) - 1][0]
-        for value, label in options:
-            if flat == normalise(label):
-                return value
-        if session.state in ("step", "feedback", "offer_human"):
-            wanted = self._yes_no(flat)
-            at_check = session.state == "step" and self._is_check(session)
-            mapping = {
-                "step": {"yes": "next", "no": "next", "skip": "next"}
-                if at_check
-                else {"yes": "fixed", "no": "not_fixed", "skip": "skip"},
-                "feedback": {"yes": "helpful", "no": "not_helpful"},
-                "offer_human": {"yes": "human", "no": "done"},
-            }[session.state]
-            return mapping.get(wanted or "")
-        if session.state == "slot" and session.node:
-            return self._read_slot(session.node, text, flat)
-        if session.state == "disambiguate":
-            if flat in ("something else", "none", "neither", "none of these", "other"):
-                return "else"
-            ranked = [c.intent.id for c in self.matcher.rank(text, 3)]
-            for intent_id in ranked[:1]:
-                if intent_id in session.candidates:
-                    return intent_id
-        if session.state == "triage":
-            node = self.catalog.triage[session.node or ROOT]
-            chosen = self._read_triage(node, text, flat)
-            if chosen is not None:
-                return chosen
-        labels = [normalise(label) for _, label in options]
-        scores = [fuzz.ratio(flat, label) for label in labels]
-        if scores and max(scores) >= 85:
-            return options[scores.index(max(scores))][0]
-        return None
+    def _missed(self, session: Session, out: _Out) -> Session:
+        """An answer not understood: ask again; the second time offer their own words or the menu, never
+        dropping a diagnosis already made."""
+        t = self.catalog.text
+        if session.misses < 1:
+            out.say(t("reask"))
+            return self._repeat(session.evolve(misses=session.misses + 1), out)
+        if session.state == "triage" and session.node == ROOT:
+            # the menu did not help twice: ask for their own words instead of showing it a third time
+            out.say(t("clarify_free_text"))
+            return session.evolve(state="idle", node=None, misses=0)
+        if session.intent is not None and session.state in ("slot", "step"):
+            out.say(t("reask_keep"))
+            return self._repeat(session.evolve(misses=0), out)
+        out.say(t("reask_menu"))
+        return self._triage(session.evolve(misses=0, intent=None), ROOT, out, prompt=t("menu_prompt"))
 
-    def _read_triage(self, node: TriageNode, text: str, flat: str) -> str | None:
-        """A menu option picked in words: by the slot it sets ("icloud", "pc"), by the words of its label
-        ("storage", "wifi"), or by the intent the words describe. A longer description is no menu answer:
-        it is understood as the problem itself."""
-        typed = {w for w in flat.split() if w not in STOPWORDS}
-        if len(typed) > SHORT_ANSWER:
+    def _reroute(self, session: Session, text: str, out: _Out) -> Session | None:
+        """ "It's iCloud, I don't use a computer": the other route for the same problem, not another topic."""
+        route = stated_route(text)
+        current = self.catalog.intents.get(session.intent or "")
+        if route is None or current is None or current.route in (route, "both"):
             return None
-        for j, option in enumerate(node.options):
-            for slot, value in option.set.items():
-                if slot in self.catalog.questions and self._read_slot(slot, text, flat) == value:
-                    return str(j)
-        if typed:
-            fits = [j for j, o in enumerate(node.options) if typed <= set(normalise(o.label).split())]
-            if len(fits) == 1:
-                return str(fits[0])
-        ranked = [c.intent.id for c in self.matcher.rank(text, 1)]
-        for j, option in enumerate(node.options):
-            if option.goto in ranked:
-                return str(j)
-        return None
+        words = " ".join((*session.words, text))
+        ranked = [
+            c.intent
+            for c in self.matcher.rank(words, 12)
+            if c.intent.kind == "cause" and c.intent.route in (route, "both") and c.intent.id != current.id
+        ]
+        slots = {**session.slots, "route": route}
+        if ranked and ranked[0].category == current.category:
+            out.say(self.catalog.text("topic_switch", title=ranked[0].title))
+            return self._start_intent(session.evolve(slots=slots), ranked[0], "", out, announce=False)
+        node = "icloud_menu" if route == "icloud" else "computer_menu"
+        if node not in self.catalog.triage:
+            return None
+        return self._triage(session.evolve(slots=slots, intent=None), node, out)
 
-    def _narrow(self, session: Session, text: str) -> tuple[str, ...]:
-        """The slot options whose labels share every typed word, when that is some but not all of them."""
-        if session.state != "slot" or session.node not in self.catalog.questions:
-            return ()
-        typed = {w for w in normalise(text).split() if w not in STOPWORDS}
-        if not typed or len(typed) > SHORT_ANSWER:
-            return ()
-        options = self._options(session)
-        fits = tuple(v for v, label in options if typed <= set(normalise(label).split()))
-        return fits if 1 < len(fits) < len(options) else ()
+    def _narrowed_question(self, narrowed: Sequence[str]) -> str:
+        t = self.catalog.text
+        return t("mac_app_question") if tuple(narrowed) == MAC_APPS else t("narrowed")
 
-    def _read_slot(self, slot: str, text: str, flat: str) -> str | None:
-        found = extract_slots(text).get(slot)
-        if found:
-            return found
-        padded = f" {flat} "
-        best: tuple[int, str] | None = None
-        for option in self.catalog.questions[slot].options:
-            for synonym in (option.label, *option.synonyms):
-                key = normalise(synonym)
-                if key and f" {key} " in padded and (best is None or len(key) > best[0]):
-                    best = (len(key), option.value)
-        return best[1] if best else None
+    # ------------------------------------------------------------ answers (the states' handlers)
 
-    @staticmethod
-    def _yes_no(flat: str) -> str | None:
-        if flat in SKIP:
-            return "skip"
-        if flat in YES or flat.startswith(("yes ", "yep ", "yeah ", "it worked", "that worked", "worked")):
-            return "yes"
-        if flat in NO or flat.startswith(("no ", "nope ", "still ", "didnt ", "it didnt")):
-            return "no"
-        return None
+    def _answer_slot(self, session: Session, value: str, out: _Out) -> Session:
+        if session.node == "computer" and value == "mac_finder" and session.facts.get("macos_old"):
+            value = "mac_itunes"  # High Sierra or Mojave was mentioned: that Mac has iTunes, not Finder
+        slots = {**session.slots, session.node or "": value}
+        intent = self.catalog.intents[session.intent or ""]
+        return self._continue_intent(session.evolve(slots=slots, candidates=()), intent, out)
 
-    # ------------------------------------------------------------ answers (buttons and recognised text)
+    def _answer_triage(self, session: Session, value: str, out: _Out) -> Session:
+        option = self.catalog.triage[session.node or ROOT].options[int(value)]
+        session = session.evolve(slots={**session.slots, **option.set})
+        target = self.catalog.intents.get(option.goto)
+        if target is not None:
+            return self._start_intent(session, target, "", out)
+        return self._triage(session, option.goto, out)
 
-    def _answer(self, session: Session, value: str, out: _Out) -> Session:
-        if session.state == "slot" and session.node:
-            slots = {**session.slots, session.node: value}
-            session = session.evolve(candidates=())
-            intent = self.catalog.intents[session.intent or ""]
-            return self._continue_intent(session.evolve(slots=slots), intent, out)
-        if session.state == "triage":
-            node = self.catalog.triage[session.node or ROOT]
-            option = node.options[int(value)]
-            session = session.evolve(slots={**session.slots, **option.set})
-            target = self.catalog.intents.get(option.goto)
-            if target is not None:
-                return self._start_intent(session, target, "", out)
-            return self._triage(session, option.goto, out)
-        if session.state == "disambiguate":
-            if value == "else":
-                out.say(self.catalog.text("clarify_free_text"))
-                return session.evolve(state="idle", node=None, candidates=())
-            return self._start_intent(session, self.catalog.intents[value], "", out)
-        if session.state == "step":
-            return self._step_result(session, value, out)
-        if session.state == "feedback":
-            out.outcomes.append(Outcome("feedback", session.intent, None, value))
-            out.say(self.catalog.text("feedback_thanks"))
-            return session.evolve(state="idle", node=None)
-        if session.state == "offer_human":
-            if value == "human":
-                return self._human(session, out)
-            out.say(self.catalog.text("goodbye"))
-            return session.evolve(state="idle", node=None)
-        return session
+    def _answer_candidate(self, session: Session, value: str, out: _Out) -> Session:
+        if value == "else":
+            out.say(self.catalog.text("clarify_free_text"))
+            return session.evolve(state="idle", node=None, candidates=())
+        return self._start_intent(session, self.catalog.intents[value], "", out)
+
+    def _answer_confirm(self, session: Session, value: str, out: _Out) -> Session:
+        if value == "yes":
+            return self._escalate(session.evolve(candidates=()), out)
+        return self._answer_candidate(session, value, out)
+
+    def _answer_feedback(self, session: Session, value: str, out: _Out) -> Session:
+        out.outcomes.append(Outcome("feedback", session.intent, None, value))
+        out.say(self.catalog.text("feedback_thanks"))
+        return session.evolve(state="idle", node=None)
+
+    def _answer_offer_human(self, session: Session, value: str, out: _Out) -> Session:
+        if value == "human":
+            return self._human(session, out)
+        out.say(self.catalog.text("goodbye"))
+        return session.evolve(state="idle", node=None)
 
     def _step_result(self, session: Session, value: str, out: _Out) -> Session:
         t = self.catalog.text
@@ -455,11 +462,39 @@ class Engine:
             out.outcomes.append(Outcome("resolved", intent.id, session.step))
             out.say(t("fixed"))
             return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"), out)
-        session = session.evolve(step=session.step + 1, tried=tried)
-        if session.step < len(self._steps(intent, session)):
-            return self._present_step(session, intent, out)
+        return self._present_step(session.evolve(step=session.step + 1, tried=tried), intent, out)
+
+    def _steps_exhausted(self, session: Session, out: _Out) -> Session:
+        """Before escalating, check the diagnosis: offer the next likely causes, with the facts kept."""
+        others = self._next_causes(session)
+        if others and not session.facts.get(CHECKED):
+            out.say(self.catalog.text("steps_exhausted"))
+            session = session.evolve(candidates=tuple(others), facts={**session.facts, CHECKED: 1.0})
+            return self._ask(session, "confirm", None, self.catalog.text("confirm_question"), out)
+        return self._escalate(session, out)
+
+    def _next_causes(self, session: Session) -> list[str]:
+        route = session.slots.get("route")
+        verdict = facts_.verdicts(session.facts)
+        ranked = self.matcher.rank(" ".join(session.words), 12) if session.words else []
+        proven = [i for i, v in verdict.items() if v > 0 and i in self.catalog.intents]
+        found = [
+            i
+            for i in (*proven, *(c.intent.id for c in ranked))
+            if self.catalog.intents[i].kind == "cause"
+            and i != session.intent
+            and verdict.get(i, 0) >= 0
+            and (route is None or self.catalog.intents[i].route in (route, "both"))
+        ]
+        return list(dict.fromkeys(found))[:NEXT_CAUSES]
+
+    def _escalate(self, session: Session, out: _Out) -> Session:
+        t = self.catalog.text
+        intent = self.catalog.intents[session.intent or ""]
         out.outcomes.append(Outcome("escalated", intent.id, session.step))
-        out.say(t("steps_exhausted"), self.catalog.escalations.get(intent.escalation, ""))
+        if session.state != "confirm":
+            out.say(t("steps_exhausted"))
+        out.say(steps_.escalation(self.catalog, intent, session.facts))
         if self.handoff_available:
             return self._ask(session, "offer_human", None, t("offer_human"), out)
         return self._ask(session, "feedback", None, t("feedback_question"), out)
@@ -494,37 +529,43 @@ class Engine:
         for slot in intent.needs:
             if slot not in session.slots:
                 question = self.catalog.questions[slot]
+                narrowed = family(" ".join(session.words)) if slot == "computer" else ()
+                if narrowed == MAC_APPS and session.facts.get("macos_old"):
+                    session = session.evolve(slots={**session.slots, "computer": "mac_itunes"})
+                    continue
+                if narrowed:  # "my macbook" said earlier: Finder or iTunes, not the whole list
+                    prompt = self._narrowed_question(narrowed) if narrowed == MAC_APPS else question.text
+                    return self._ask(session.evolve(candidates=narrowed), "slot", slot, prompt, out)
                 return self._ask(session, "slot", slot, question.text, out)
         out.say(intent.intro)
         return self._present_step(session, intent, out)
 
-    def _steps(self, intent: Intent, session: Session) -> list[Step]:
-        return [s for s in intent.steps if step_applies(s, session.slots)]
+    def _steps(self, session: Session) -> list[Step]:
+        intent = self.catalog.intents.get(session.intent or "")
+        return steps_.applicable(intent, session.slots) if intent else []
 
     def render_step(self, intent: Intent, session: Session) -> str:
-        steps = self._steps(intent, session)
-        step = steps[min(session.step, len(steps) - 1)]
-        values = {}
-        for name, holder in self.catalog.placeholders.items():
-            slot_value = session.slots.get(holder.slot, "not_sure")
-            values[name] = holder.values.get(slot_value) or holder.values.get("not_sure", "")
-        t = self.catalog.text
-        parts = [f"{t('step_header', n=str(session.step + 1), total=str(len(steps)))} {step.text.format(**values)}"]
-        if step.warning:
-            parts.append(f"{t('warning_prefix')} {step.warning.format(**values)}")
-        return "\n\n".join(parts)
+        return steps_.render(self.catalog, intent, session)
 
     def _present_step(self, session: Session, intent: Intent, out: _Out) -> Session:
-        t = self.catalog.text
+        """The next step, skipping those the person already did (and saying so)."""
+        steps = self._steps(session)
+        while session.step < len(steps) and steps_.already_done(steps[session.step], session.done):
+            what = ", ".join(self.catalog.tries[k] for k in steps[session.step].tries if k in self.catalog.tries)
+            out.say(self.catalog.text("skip_tried", what=what))
+            session = session.evolve(step=session.step + 1, tried=(*session.tried, (session.step, "already_tried")))
+        if session.step >= len(steps):
+            return self._steps_exhausted(session, out)
         out.say(self.render_step(intent, session))
-        question = t("check_question") if self._is_check(session) else t("step_question")
-        return self._ask(session, "step", None, question, out)
+        return self._ask(session, "step", None, self._step_question(session), out)
 
     def _is_check(self, session: Session) -> bool:
         """The pending step only looks something up (content: check = true)."""
-        intent = self.catalog.intents.get(session.intent or "")
-        steps = self._steps(intent, session) if intent else []
+        steps = self._steps(session)
         return session.step < len(steps) and steps[session.step].check
+
+    def _step_question(self, session: Session) -> str:
+        return self.catalog.text("check_question" if self._is_check(session) else "step_question")
 
     # ------------------------------------------------------------ questions
 
@@ -557,54 +598,37 @@ class Engine:
         out.buttons = [Button(f"{session.seq}:{value}", label) for value, label in self._options(session)]
         return session
 
-    def _options(self, session: Session) -> list[tuple[str, str]]:
+    def _options(self, session: Session) -> Options:
         """(value, label) of the pending question's options."""
+        spec = self.states.get(session.state)
+        return spec.options(session) if spec is not None and spec.fits(session) else []
+
+    def _slot_options(self, session: Session) -> Options:
+        options = self.catalog.questions[session.node or ""].options
+        keep = set(session.candidates) | {"not_sure"} if session.candidates else None
+        return [(o.value, o.label) for o in options if keep is None or o.value in keep]
+
+    def _candidate_options(self, session: Session) -> Options:
+        intents = self.catalog.intents
+        titles = [(c, intents[c].title) for c in session.candidates if c in intents]
+        return [*titles, ("else", self.catalog.text("something_else"))]
+
+    def _step_options(self, session: Session) -> Options:
         t = self.catalog.text
-        node = session.node or ""
-        if session.state == "slot" and node in self.catalog.questions:
-            options = self.catalog.questions[node].options
-            keep = set(session.candidates) | {"not_sure"} if session.candidates else None
-            return [(o.value, o.label) for o in options if keep is None or o.value in keep]
-        if session.state == "triage" and node in self.catalog.triage:
-            return [(str(j), o.label) for j, o in enumerate(self.catalog.triage[node].options)]
-        if session.state == "disambiguate":
-            return [
-                *((c, self.catalog.intents[c].title) for c in session.candidates if c in self.catalog.intents),
-                ("else", t("something_else")),
-            ]
-        if session.state == "step":
-            if self._is_check(session):
-                return [("next", t("opt_next")), ("fixed", t("opt_solved"))]
-            return [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))]
-        if session.state == "feedback":
-            return [("helpful", t("opt_helpful")), ("not_helpful", t("opt_not_helpful"))]
-        if session.state == "offer_human":
-            return [("human", t("opt_human")), ("done", t("opt_done"))]
-        return []
+        if self._is_check(session):
+            return [("next", t("opt_next")), ("fixed", t("opt_solved"))]
+        return [("fixed", t("opt_fixed")), ("not_fixed", t("opt_not_fixed")), ("skip", t("opt_skip"))]
 
     def _repeat(self, session: Session, out: _Out, *, quiet_when_idle: bool = False) -> Session:
         """Show the pending question again with its buttons (same seq: its old buttons stay valid).
 
         With nothing pending, open the menu (or say nothing more when `quiet_when_idle`)."""
-        t = self.catalog.text
         options = self._options(session)
-        if not options:
+        spec = self.states.get(session.state)
+        if not options or spec is None:
             if quiet_when_idle:
                 return session
-            return self._triage(session.evolve(state="idle"), ROOT, out, prompt=t("menu_prompt"))
-        node, intent = session.node or "", session.intent or ""
-        if session.state == "step" and intent in self.catalog.intents:
-            question = t("check_question") if self._is_check(session) else t("step_question")
-            out.say(self.render_step(self.catalog.intents[intent], session), question)
-        elif session.state == "slot" and node in self.catalog.questions:
-            out.say(self.catalog.questions[node].text)
-        elif session.state == "triage" and node in self.catalog.triage:
-            out.say(self.catalog.triage[node].text)
-        elif session.state == "disambiguate":
-            out.say(t("did_you_mean"))
-        elif session.state == "feedback":
-            out.say(t("feedback_question"))
-        elif session.state == "offer_human":
-            out.say(t("offer_human"))
+            return self._triage(session.evolve(state="idle"), ROOT, out, prompt=self.catalog.text("menu_prompt"))
+        out.say(*spec.prompt(session))
         out.buttons = [Button(f"{session.seq}:{value}", label) for value, label in options]
         return session

@@ -97,6 +97,7 @@ class Catalog:
     escalations: Mapping[str, str]
     triage: Mapping[str, TriageNode]
     texts: Mapping[str, str]
+    tries: Mapping[str, str] = field(default_factory=dict)  # what each TRIES value reads as ("another cable")
 
     def text(self, key: str, **values: str) -> str:
         template = self.texts[key]
