@@ -202,7 +202,9 @@ class Person:
 
     def answer_slot(self, slot: str, reply: dict[str, Any]) -> dict[str, Any] | None:
         self.asked[slot] += 1
-        if slot in self.said and self.asked[slot] == 1:
+        full = len(reply["buttons"]) == len(self.catalog.questions[slot].options)
+        # the whole question again is redundant; a narrowed one ("Finder or iTunes?" after "my macbook") is not
+        if slot in self.said and self.asked[slot] == 1 and full:
             self.result.redundant.append(f"asked {slot} again")
         value = self.profile.get(slot)
         typed = self.profile.get(f"{slot}_text")
