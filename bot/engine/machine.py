@@ -35,7 +35,10 @@ from bot.engine.text import features, looks_foreign, normalise
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
-HALF_SPECIFIC = 0.85  # a runner-up this close to the top reading, under the same menu: ask that menu first
+# a reading below HALF_SCORE and less than HALF_LEAD ahead of the next cause is half-specific: ask the menu that
+# separates them (calibrated on tests/conversations/dev*.jsonl and tests/golden)
+HALF_SCORE = 1.15
+HALF_LEAD = 0.5
 
 
 def _remember(session: Session, text: str) -> Session:
@@ -251,17 +254,31 @@ class Engine(Flow):
         return facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
 
     def _separating_menu(self, intent: Intent, text: str, session: Session) -> str | None:
-        """For a half-specific message, the one menu that separates the close readings, or None."""
+        """For a half-specific message ("itunes won't back up my phone"), the one menu that separates the close
+        readings, or None when the reading is clear enough to start its steps."""
         if facts_.verdicts(session.facts).get(intent.id, 0) > 0:
             return None
-        ranked = [c for c in self.matcher.rank(text, 3) if c.intent.kind == "cause"]
-        if len(ranked) < 2 or ranked[0].intent.id != intent.id or ranked[1].score < ranked[0].score * HALF_SPECIFIC:
+        ranked = [c for c in self.matcher.rank(text, 4) if c.intent.kind == "cause"]
+        if len(ranked) < 2 or ranked[0].intent.id != intent.id:
             return None
-        for node in self.catalog.triage.values():
-            gotos = {o.goto for o in node.options}
-            if node.id != ROOT and intent.id in gotos and ranked[1].intent.id in gotos:
-                return node.id
-        return None
+        if ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD:
+            return None
+        route = extract_slots(text).get("route") or session.slots.get("route")
+        branch = self._branch(route)
+        nodes = [n for n in branch if intent.id in {o.goto for o in self.catalog.triage[n].options}]
+        both = [n for n in nodes if ranked[1].intent.id in {o.goto for o in self.catalog.triage[n].options}]
+        return both[0] if both else nodes[0] if nodes else None
+
+    def _branch(self, route: str | None) -> list[str]:
+        """The menus below the root, only those under the route's option when it is known."""
+        todo = [o.goto for o in self.catalog.triage[ROOT].options if route is None or o.set.get("route") == route]
+        seen: list[str] = []
+        while todo:
+            node = todo.pop(0)
+            if node in self.catalog.triage and node not in seen:
+                seen.append(node)
+                todo.extend(o.goto for o in self.catalog.triage[node].options)
+        return seen
 
     def _small_talk(self, session: Session, intent: Intent, out: Out) -> Session:
         t = self.catalog.text
