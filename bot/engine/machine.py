@@ -35,9 +35,11 @@ from bot.engine.text import features, looks_foreign, normalise
 DAY = 24 * 3600.0
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
-# a reading below HALF_SCORE and less than HALF_LEAD ahead of the next cause is half-specific: ask the menu that
-# separates them (calibrated on tests/conversations/dev*.jsonl and tests/golden)
-HALF_SCORE = 1.15
+# Half-specific messages get the menu that separates the close readings: every word but the setup's (iCloud,
+# iTunes, Mac, iPhone...) is used by at least HALF_SPREAD of the causes ("itunes won't back up my phone"), or the
+# reading is weak and close (below HALF_SCORE, less than HALF_LEAD ahead). Calibrated on tests/conversations/dev*.
+HALF_SPREAD = 0.5
+HALF_SCORE = 0.7
 HALF_LEAD = 0.5
 
 
@@ -49,6 +51,21 @@ def _remember(session: Session, text: str) -> Session:
 def _describes_problem(text: str) -> bool:
     """Long enough to be a new problem, not a short answer like "windows with itunes"."""
     return len([f for f in features(text) if " " not in f and not f.startswith("~")]) >= 3
+
+
+def _vocabulary(catalog: Catalog) -> tuple[int, dict[str, int], frozenset[str]]:
+    """How many causes there are, how many causes' phrases use each word, and the words that only describe
+    the setup (the route and computer questions' words, iPhone, backup)."""
+    causes = [i for i in catalog.intents.values() if i.kind == "cause"]
+    spread: dict[str, int] = {}
+    for intent in causes:
+        for word in {f for p in intent.phrases for f in features(p) if " " not in f}:
+            spread[word] = spread.get(word, 0) + 1
+    setup = {"iphon", "phon", "backup", "icloud"}
+    for slot in ("route", "computer"):
+        for option in catalog.questions[slot].options if slot in catalog.questions else ():
+            setup.update(f for term in (option.label, *option.synonyms) for f in features(term) if " " not in f)
+    return len(causes), spread, frozenset(setup)
 
 
 class Engine(Flow):
@@ -65,6 +82,7 @@ class Engine(Flow):
         self.catalog = catalog
         self.matcher = matcher or Matcher.from_catalog(catalog)
         self.reader = Reader(catalog, self.matcher)
+        self._causes, self._spread, self._setup_words = _vocabulary(catalog)
         self.ttl = ttl_seconds
         self.handoff_available = handoff_available
         t, questions, triage = catalog.text, catalog.questions, catalog.triage
@@ -261,7 +279,9 @@ class Engine(Flow):
         ranked = [c for c in self.matcher.rank(text, 4) if c.intent.kind == "cause"]
         if len(ranked) < 2 or ranked[0].intent.id != intent.id:
             return None
-        if ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD:
+        words = [f for f in features(text) if " " not in f and not f.startswith("~") and f not in self._setup_words]
+        vague = bool(words) and min(self._spread.get(f, 0) for f in words) >= HALF_SPREAD * self._causes
+        if not vague and (ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD):
             return None
         route = extract_slots(text).get("route") or session.slots.get("route")
         branch = self._branch(route)
