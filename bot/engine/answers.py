@@ -159,7 +159,7 @@ class Reader:
                 return ranked[0]
         if state == "triage":
             chosen = self.read_triage(self.catalog.triage[session.node or ROOT], text, flat)
-            if chosen is not None:
+            if chosen is not None and chosen in {v for v, _ in options}:
                 return chosen
         scores = [fuzz.ratio(flat, normalise(label)) for _, label in options]
         if scores and max(scores) >= 85:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.engine import facts as facts_
 from bot.engine.answers import Reader, dont_know, stated_route
 from bot.engine.content import ROOT
-from bot.engine.flow import Flow, Out, StateSpec
+from bot.engine.flow import Flow, Options, Out, StateSpec
 from bot.engine.matcher import SWITCH, Matcher
 from bot.engine.model import (
     Catalog,
@@ -94,7 +94,7 @@ class Engine(Flow):
                 lambda s: s.node in questions,
             ),
             "triage": StateSpec(
-                lambda s: [(str(j), o.label) for j, o in enumerate(triage[s.node or ROOT].options)],
+                self._triage_options,
                 lambda s: [triage[s.node or ROOT].text],
                 self._answer_triage,
                 lambda s: s.node in triage,
@@ -264,6 +264,12 @@ class Engine(Flow):
                 return self._triage(session.evolve(slots=slots, intent=None), node, out)
             return self._start_intent(session, intent, text, out)
         return self._small_talk(session, intent, out)
+
+    def _triage_options(self, session: Session) -> Options:
+        """The menu's options, without the causes the conversation's facts rule out."""
+        ruled_out = {i for i, v in facts_.verdicts(session.facts).items() if v < 0}
+        options = self.catalog.triage[session.node or ROOT].options
+        return [(str(j), o.label) for j, o in enumerate(options) if o.goto not in ruled_out]
 
     def _weigh(self, match: Match, text: str, session: Session) -> Match:
         """The matcher's reading, corrected by the facts of the whole conversation."""
