@@ -210,12 +210,17 @@ _NO_COMPUTER = re.compile(
 _NO_ICLOUD = re.compile(r"\b(?:dont|do not|never|not) (?:use |using |have )?icloud\b|\bnot (?:to )?icloud\b")
 
 
-def stated_route(text: str) -> str | None:
-    """Where the person says the backup goes, also by ruling the other out ("it's iCloud, I don't use a
-    computer", "not icloud, my laptop")."""
+def route_left(text: str) -> str | None:
+    """The route left when the person rules the other out ("I don't use a computer", "not icloud")."""
     flat = normalise(text)
     if _NO_COMPUTER.search(flat):
         return "icloud"
     if _NO_ICLOUD.search(flat):
         return "computer"
-    return extract_slots(text).get("route")
+    return None
+
+
+def stated_route(text: str) -> str | None:
+    """Where the person says the backup goes, also by ruling the other out ("it's iCloud, I don't use a
+    computer", "not icloud, my laptop")."""
+    return route_left(text) or extract_slots(text).get("route")

@@ -106,6 +106,7 @@ TEXT_KEYS = frozenset(
         "skip_tried",
         "reask_keep",
         "mac_app_question",
+        "route_switch",
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
@@ -120,6 +121,7 @@ TEXT_FIELDS = {
     "ticket_ended": {"number"},
     "stats_header": {"days"},
     "skip_tried": {"what"},
+    "route_switch": {"title"},
 }
 CAUSE_KEYS = frozenset(
     [

@@ -135,6 +135,10 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
 }
 _DONE = tuple((name, re.compile("|".join(words))) for name, words in _DONE_WORDS.items())
 _OLD_MACOS = re.compile(r"\b(?:high sierra|mojave|el capitan|yosemite|sierra|10\.1[0-4])\b")
+_SECURITY = re.compile(
+    r"\b(?:norton|mcafee|kaspersky|avast|bitdefender|eset|avg|malwarebytes|webroot|sophos|trend micro|"
+    r"panda|f-secure|zonealarm|comodo|avira|totalav|surfshark antivirus)\b"
+)
 _HARDWARE = re.compile(
     r"\b(?:water|wet|liquid|drop(?:ped)?|fell|cracked|smashed|shattered|bent|swollen|corrosion|"
     r"(?:port|connector) (?:is )?(?:broken|damaged|loose|dead)|dead port|charge only|charging only|only charges|"
@@ -229,6 +233,8 @@ def _counts(lowered: str, done: Sequence[str]) -> dict[str, float]:
         found.setdefault("cables_tried", 2.0)
     if _HARDWARE.search(lowered):
         found["hardware_evidence"] = 1.0
+    if _SECURITY.search(lowered) and "disable_security_software" not in done:
+        found["security_named"] = 1.0  # an antivirus named by brand, and not yet paused
     if _OLD_MACOS.search(lowered):
         found["macos_old"] = 1.0  # a Mac named later is then a Mac with iTunes, not Finder
     return found
@@ -281,6 +287,8 @@ def verdicts(facts: Mapping[str, float]) -> dict[str, int]:
     if facts.get("networks_tried", 0) >= 2:
         out["wifi_unstable"] = -1
         out["restricted_network"] = -1
+    if facts.get("security_named"):
+        out["security_software"] = 1
     if facts.get("cables_tried", 0) >= 2 and facts.get("ports_tried", 0) >= 2:
         out["cable_or_port"] = -1
     return {k: v for k, v in out.items() if v}

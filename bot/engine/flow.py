@@ -18,7 +18,9 @@ from bot.engine.content import ROOT
 from bot.engine.matcher import Matcher
 from bot.engine.model import Button, Catalog, Intent, Match, Outcome, Reply, Session, State, Step
 from bot.engine.slots import extract_slots
+from bot.engine.text import features
 
+MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
 CHECKED = "diagnosis_checked"  # a fact: the diagnosis was checked once; steps running out again escalate
 Options = list[tuple[str, str]]
@@ -62,6 +64,39 @@ class StateSpec:
     fits: Callable[[Session], bool] = lambda _session: True
 
 
+# Half-specific messages get the menu that separates the close readings: every word but the setup's (iCloud,
+# iTunes, Mac, iPhone...) is used by at least HALF_SPREAD of the causes ("itunes won't back up my phone"), or the
+# reading is weak and close (below HALF_SCORE, less than HALF_LEAD ahead). Calibrated on tests/conversations/dev*.
+HALF_SPREAD = 0.5
+HALF_SCORE = 0.7
+HALF_LEAD = 0.5
+
+
+def remember(session: Session, text: str) -> Session:
+    """Keep the person's own description for a human's summary (the last few, shortened)."""
+    return session.evolve(words=(*session.words, text[:500])[-MAX_WORDS:])
+
+
+def describes_problem(text: str) -> bool:
+    """Long enough to be a new problem, not a short answer like "windows with itunes"."""
+    return len([f for f in features(text) if " " not in f and not f.startswith("~")]) >= 3
+
+
+def vocabulary(catalog: Catalog) -> tuple[int, dict[str, int], frozenset[str]]:
+    """How many causes there are, how many causes' phrases use each word, and the words that only describe
+    the setup (the route and computer questions' words, iPhone, backup)."""
+    causes = [i for i in catalog.intents.values() if i.kind == "cause"]
+    spread: dict[str, int] = {}
+    for intent in causes:
+        for word in {f for p in intent.phrases for f in features(p) if " " not in f}:
+            spread[word] = spread.get(word, 0) + 1
+    setup = {"iphon", "phon", "backup", "icloud"}
+    for slot in ("route", "computer"):
+        for option in catalog.questions[slot].options if slot in catalog.questions else ():
+            setup.update(f for term in (option.label, *option.synonyms) for f in features(term) if " " not in f)
+    return len(causes), spread, frozenset(setup)
+
+
 class Flow:
     """Questions and steps; the Engine subclass fills `states` (machine.py)."""
 
@@ -69,6 +104,44 @@ class Flow:
     matcher: Matcher
     handoff_available: bool
     states: dict[State, StateSpec]
+    _causes: int
+    _spread: dict[str, int]
+    _setup_words: frozenset[str]
+
+    def _triage_options(self, session: Session) -> Options:
+        """The menu's options, without the causes the conversation's facts rule out."""
+        ruled_out = {i for i, v in facts_.verdicts(session.facts).items() if v < 0}
+        options = self.catalog.triage[session.node or ROOT].options
+        return [(str(j), o.label) for j, o in enumerate(options) if o.goto not in ruled_out]
+
+    def _separating_menu(self, intent: Intent, text: str, session: Session) -> str | None:
+        """For a half-specific message ("itunes won't back up my phone"), the one menu that separates the close
+        readings, or None when the reading is clear enough to start its steps."""
+        if facts_.verdicts(session.facts).get(intent.id, 0) > 0:
+            return None
+        ranked = [c for c in self.matcher.rank(text, 4) if c.intent.kind == "cause"]
+        if len(ranked) < 2 or ranked[0].intent.id != intent.id:
+            return None
+        words = [f for f in features(text) if " " not in f and not f.startswith("~") and f not in self._setup_words]
+        vague = bool(words) and min(self._spread.get(f, 0) for f in words) >= HALF_SPREAD * self._causes
+        if not vague and (ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD):
+            return None
+        route = extract_slots(text).get("route") or session.slots.get("route")
+        branch = self._branch(route)
+        nodes = [n for n in branch if intent.id in {o.goto for o in self.catalog.triage[n].options}]
+        both = [n for n in nodes if ranked[1].intent.id in {o.goto for o in self.catalog.triage[n].options}]
+        return both[0] if both else nodes[0] if nodes else None
+
+    def _branch(self, route: str | None) -> list[str]:
+        """The menus below the root, only those under the route's option when it is known."""
+        todo = [o.goto for o in self.catalog.triage[ROOT].options if route is None or o.set.get("route") == route]
+        seen: list[str] = []
+        while todo:
+            node = todo.pop(0)
+            if node in self.catalog.triage and node not in seen:
+                seen.append(node)
+                todo.extend(o.goto for o in self.catalog.triage[node].options)
+        return seen
 
     def _narrowed_question(self, narrowed: Sequence[str]) -> str:
         t = self.catalog.text

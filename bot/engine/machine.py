@@ -11,9 +11,9 @@ Imports only the standard library, rapidfuzz and the engine's own modules.
 from __future__ import annotations
 
 from bot.engine import facts as facts_
-from bot.engine.answers import Reader, dont_know, stated_route
+from bot.engine.answers import Reader, dont_know, route_left, stated_route
 from bot.engine.content import ROOT
-from bot.engine.flow import Flow, Options, Out, StateSpec
+from bot.engine.flow import Flow, Out, StateSpec, describes_problem, remember, vocabulary
 from bot.engine.matcher import SWITCH, Matcher
 from bot.engine.model import (
     Catalog,
@@ -30,42 +30,10 @@ from bot.engine.model import (
     Text,
 )
 from bot.engine.slots import extract_slots
-from bot.engine.text import features, looks_foreign, normalise
+from bot.engine.text import looks_foreign, normalise
 
 DAY = 24 * 3600.0
-MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 SEQ_BASE = 10  # new conversations number their questions from ten times the clock, so buttons never repeat
-# Half-specific messages get the menu that separates the close readings: every word but the setup's (iCloud,
-# iTunes, Mac, iPhone...) is used by at least HALF_SPREAD of the causes ("itunes won't back up my phone"), or the
-# reading is weak and close (below HALF_SCORE, less than HALF_LEAD ahead). Calibrated on tests/conversations/dev*.
-HALF_SPREAD = 0.5
-HALF_SCORE = 0.7
-HALF_LEAD = 0.5
-
-
-def _remember(session: Session, text: str) -> Session:
-    """Keep the person's own description for a human's summary (the last few, shortened)."""
-    return session.evolve(words=(*session.words, text[:500])[-MAX_WORDS:])
-
-
-def _describes_problem(text: str) -> bool:
-    """Long enough to be a new problem, not a short answer like "windows with itunes"."""
-    return len([f for f in features(text) if " " not in f and not f.startswith("~")]) >= 3
-
-
-def _vocabulary(catalog: Catalog) -> tuple[int, dict[str, int], frozenset[str]]:
-    """How many causes there are, how many causes' phrases use each word, and the words that only describe
-    the setup (the route and computer questions' words, iPhone, backup)."""
-    causes = [i for i in catalog.intents.values() if i.kind == "cause"]
-    spread: dict[str, int] = {}
-    for intent in causes:
-        for word in {f for p in intent.phrases for f in features(p) if " " not in f}:
-            spread[word] = spread.get(word, 0) + 1
-    setup = {"iphon", "phon", "backup", "icloud"}
-    for slot in ("route", "computer"):
-        for option in catalog.questions[slot].options if slot in catalog.questions else ():
-            setup.update(f for term in (option.label, *option.synonyms) for f in features(term) if " " not in f)
-    return len(causes), spread, frozenset(setup)
 
 
 class Engine(Flow):
@@ -82,7 +50,7 @@ class Engine(Flow):
         self.catalog = catalog
         self.matcher = matcher or Matcher.from_catalog(catalog)
         self.reader = Reader(catalog, self.matcher)
-        self._causes, self._spread, self._setup_words = _vocabulary(catalog)
+        self._causes, self._spread, self._setup_words = vocabulary(catalog)
         self.ttl = ttl_seconds
         self.handoff_available = handoff_available
         t, questions, triage = catalog.text, catalog.questions, catalog.triage
@@ -251,7 +219,7 @@ class Engine(Flow):
             out.outcomes.append(Outcome("out_of_scope"))
             out.say(t("out_of_scope"))
             return self._triage(session, ROOT, out, prompt=t("out_of_scope_menu"))
-        session = _remember(session, text)
+        session = remember(session, text)
         if intent.kind == "cause" and match.ambiguous:
             return self._disambiguate(session, (intent.id, *match.ambiguous), out)
         if intent.kind == "general":
@@ -265,46 +233,11 @@ class Engine(Flow):
             return self._start_intent(session, intent, text, out)
         return self._small_talk(session, intent, out)
 
-    def _triage_options(self, session: Session) -> Options:
-        """The menu's options, without the causes the conversation's facts rule out."""
-        ruled_out = {i for i, v in facts_.verdicts(session.facts).items() if v < 0}
-        options = self.catalog.triage[session.node or ROOT].options
-        return [(str(j), o.label) for j, o in enumerate(options) if o.goto not in ruled_out]
-
     def _weigh(self, match: Match, text: str, session: Session) -> Match:
         """The matcher's reading, corrected by the facts of the whole conversation."""
         if not session.facts:
             return match
         return facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
-
-    def _separating_menu(self, intent: Intent, text: str, session: Session) -> str | None:
-        """For a half-specific message ("itunes won't back up my phone"), the one menu that separates the close
-        readings, or None when the reading is clear enough to start its steps."""
-        if facts_.verdicts(session.facts).get(intent.id, 0) > 0:
-            return None
-        ranked = [c for c in self.matcher.rank(text, 4) if c.intent.kind == "cause"]
-        if len(ranked) < 2 or ranked[0].intent.id != intent.id:
-            return None
-        words = [f for f in features(text) if " " not in f and not f.startswith("~") and f not in self._setup_words]
-        vague = bool(words) and min(self._spread.get(f, 0) for f in words) >= HALF_SPREAD * self._causes
-        if not vague and (ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD):
-            return None
-        route = extract_slots(text).get("route") or session.slots.get("route")
-        branch = self._branch(route)
-        nodes = [n for n in branch if intent.id in {o.goto for o in self.catalog.triage[n].options}]
-        both = [n for n in nodes if ranked[1].intent.id in {o.goto for o in self.catalog.triage[n].options}]
-        return both[0] if both else nodes[0] if nodes else None
-
-    def _branch(self, route: str | None) -> list[str]:
-        """The menus below the root, only those under the route's option when it is known."""
-        todo = [o.goto for o in self.catalog.triage[ROOT].options if route is None or o.set.get("route") == route]
-        seen: list[str] = []
-        while todo:
-            node = todo.pop(0)
-            if node in self.catalog.triage and node not in seen:
-                seen.append(node)
-                todo.extend(o.goto for o in self.catalog.triage[node].options)
-        return seen
 
     def _small_talk(self, session: Session, intent: Intent, out: Out) -> Session:
         t = self.catalog.text
@@ -333,6 +266,10 @@ class Engine(Flow):
         if dont_know(text) and session.state in ("triage", "disambiguate", "confirm"):
             out.say(t("clarify_free_text"))  # "no idea" at a menu: their own words, not the same menu again
             return session.evolve(state="idle", node=None, candidates=())
+        if route_left(text):  # "it's iCloud, I don't use a computer": the route changes, not the problem
+            rerouted = self._reroute(session, text, out)
+            if rerouted is not None:
+                return rerouted
         match = self.matcher.match(text)
         out.match = match
         intent = self.catalog.intents.get(match.intent or "")
@@ -342,12 +279,12 @@ class Engine(Flow):
             and intent.id != session.intent
             and not match.ambiguous
             and match.score >= SWITCH
-            and _describes_problem(text)
+            and describes_problem(text)
         ):
             if session.state == "step":
                 out.outcomes.append(Outcome("abandoned", session.intent, session.step, "topic switch"))
             out.say(t("topic_switch", title=intent.title))
-            return self._start_intent(_remember(session, text), intent, text, out, announce=False)
+            return self._start_intent(remember(session, text), intent, text, out, announce=False)
         if intent and intent.kind == "human":
             return self._human(session, out)
         if intent and intent.kind == "greeting":
@@ -400,8 +337,10 @@ class Engine(Flow):
             if c.intent.kind == "cause" and c.intent.route in (route, "both") and c.intent.id != current.id
         ]
         slots = {**session.slots, "route": route}
+        if session.state == "step":
+            out.outcomes.append(Outcome("abandoned", session.intent, session.step, "route changed"))
         if ranked and ranked[0].category == current.category:
-            out.say(self.catalog.text("topic_switch", title=ranked[0].title))
+            out.say(self.catalog.text("route_switch", title=ranked[0].title))
             return self._start_intent(session.evolve(slots=slots), ranked[0], "", out, announce=False)
         node = "icloud_menu" if route == "icloud" else "computer_menu"
         if node not in self.catalog.triage:

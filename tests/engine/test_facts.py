@@ -54,7 +54,8 @@ def test_counts_of_networks_and_cables():
         ({"phone_free_gb": 64}, {"iphone_full": -1}),
         ({"phone_free_gb": 0.3}, {"iphone_full": 1}),
         ({"networks_tried": 3}, {"wifi_unstable": -1, "restricted_network": -1}),
-        ({"computer_free_gb": 60}, {}),  # without the phone's size, 60 GB settles nothing
+        ({"computer_free_gb": 60}, {}),
+        ({"security_named": 1}, {"security_software": 1}),  # without the phone's size, 60 GB settles nothing
     ],
 )
 def test_verdicts(facts, expected):
@@ -66,3 +67,8 @@ def test_facts_add_up_over_the_conversation():
     facts, done = merge(facts, done, "and I restarted the phone; it uses 120 GB")
     assert facts["computer_free_gb"] == 15 and facts["phone_used_gb"] == 120 and done == ("restart_phone",)
     assert verdicts(facts) == {"computer_disk_full": 1}
+
+
+def test_security_software_named_by_brand():
+    assert read_facts("work put some mcafee thing on it").amounts.get("security_named") == 1
+    assert "security_named" not in read_facts("turned off mcafee, still fails").amounts  # already paused
