@@ -1,25 +1,32 @@
 """Command line: `python -m bot COMMAND`. A command's docstring is its --help.
 
-Wires settings, content, engine and store together; the Telegram adapter is imported only by `run`.
+Wires settings, content, engine, store and desk together; the Telegram adapter is imported only by `run`.
+Both console chats run their turns through the desk (`Conversations.handle`), as Telegram does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from bot.config import DEFAULT_INTENTS, Settings, SettingsError
+from bot.console import console_event, console_reply, jsonl_event, jsonl_reply, render_console
+from bot.desk.continuation import Continuation
+from bot.desk.incidents import IncidentDesk
+from bot.desk.ports import Where
+from bot.desk.turn import Conversations
 from bot.engine.content import ContentError, load_catalog
 from bot.engine.machine import Engine
 from bot.engine.matcher import Matcher
-from bot.engine.model import CATEGORIES, Catalog, Choice, Command, Event, Reply, Session, Text
+from bot.engine.model import CATEGORIES, Catalog
 from bot.storage import Store
 
 LABELS = (*CATEGORIES, "general", "none")
@@ -102,27 +109,6 @@ def check(ctx: click.Context) -> None:
 # ---------------------------------------------------------------- console chat
 
 
-def render_console(reply: Reply, out: TextIO) -> None:
-    for message in reply.messages:
-        lines = message.splitlines() or [""]
-        out.write(f"bot> {lines[0]}\n")
-        for line in lines[1:]:
-            out.write(f"     {line}\n")
-    for n, button in enumerate(reply.buttons, 1):
-        out.write(f"     {n}) {button.label}\n")
-
-
-def console_event(line: str, last: Reply | None) -> Event:
-    """Typed console input -> engine event: /commands, option numbers (as button presses), or text."""
-    stripped = line.strip()
-    if stripped.startswith("/") and len(stripped) > 1:
-        name, _, arg = stripped[1:].partition(" ")
-        return Command(name.split("@")[0], arg)
-    if last and stripped.isdigit() and 1 <= int(stripped) <= len(last.buttons):
-        return Choice(last.buttons[int(stripped) - 1].data)
-    return Text(line)
-
-
 @cli.command()
 @click.option("--user", default="console", show_default=True, help="Conversation key (one per person).")
 @click.option(
@@ -145,83 +131,31 @@ def chat(ctx: click.Context, user: str, db_path: Path | None, memory: bool, as_j
     if as_jsonl:
         ctx.invoke(chat_jsonl, user=user, db_path=db_path, memory=memory)
         return
+    desk = _console_desk(ctx, db_path, memory)
+    where = Where(f"console:{user}")
+    out = sys.stdout
+    with asyncio.Runner() as runner:
+        last = runner.run(desk.open(where, time.time())).reply
+        render_console(last, out)
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
+        for line in sys.stdin:
+            event = console_event(line.rstrip("\n"), last)
+            last = console_reply(runner.run(desk.handle(where, event, time.time())))
+            out.write(f"you> {line.rstrip()}\n")
+            render_console(last, out)
+            out.flush()
+    out.write("bye\n")
+    desk.storage.close()
+
+
+def _console_desk(ctx: click.Context, db_path: Path | None, memory: bool) -> Conversations:
+    """The desk of a console chat: the same engine and database as the Telegram bot, no operator chat."""
     settings = _settings()
     engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
     store = Store.memory() if memory else Store.open(db_path or settings.db_path)
-    key = f"console:{user}"
-    out = sys.stdout
-    session = store.load(key)
-    last: Reply | None = None
-    if session.state == "idle":
-        session, last = engine.respond(session, Command("start"), time.time())
-    else:
-        session, last = engine.present(session)
-    store.record(key, session, now=time.time())
-    render_console(last, out)
-    if hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, never an exception
-    for line in sys.stdin:
-        event = console_event(line.rstrip("\n"), last)
-        now = time.time()
-        session, last = engine.respond(store.load(key), event, now)
-        text = line.rstrip("\n") if isinstance(event, Text) else None
-        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
-        if last.forget:
-            store.forget_key(key)
-        out.write(f"you> {line.rstrip()}\n")
-        render_console(last, out)
-        out.flush()
-    out.write("bye\n")
-    store.close()
-
-
-def question_kind(session: Session) -> str | None:
-    """What the pending question asks, for machine front-ends: slot:NAME, triage, step, check, ... or None."""
-    if session.state == "slot":
-        return f"slot:{session.node}"
-    if session.state in ("idle", "handoff"):
-        return None
-    return session.state
-
-
-def diagnosis(session: Session) -> dict[str, Any] | None:
-    """The cause the conversation is on, and the pending step's index while steps are shown."""
-    if session.intent is None:
-        return None
-    return {"intent": session.intent, "step": session.step if session.state == "step" else None}
-
-
-def jsonl_event(line: str, last: Reply | None) -> Event | str:
-    """One JSON input line -> engine event, or an error message for a malformed line."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return "not JSON"
-    if not isinstance(data, dict):
-        return "expected a JSON object"
-    if isinstance(data.get("text"), str):
-        return Text(data["text"])
-    if isinstance(data.get("command"), str) and data["command"].strip("/"):
-        name, _, arg = data["command"].strip().lstrip("/").partition(" ")
-        return Command(name, arg)
-    button = data.get("button")
-    if isinstance(button, int) and not isinstance(button, bool):
-        if last and 1 <= button <= len(last.buttons):
-            return Choice(last.buttons[button - 1].data)
-        return f"no option {button}"
-    return 'expected {"text": ...}, {"button": N} or {"command": ...}'
-
-
-def _jsonl_reply(reply: Reply, session: Session) -> str:
-    return json.dumps(
-        {
-            "messages": list(reply.messages),
-            "buttons": [b.label for b in reply.buttons],
-            "question": question_kind(session),
-            "diagnosis": diagnosis(session),
-        },
-        ensure_ascii=False,
-    )
+    links = Continuation(engine, store.sessions, store.links)
+    return Conversations(engine, store, links=links, incidents=IncidentDesk(engine.catalog, store.incidents))
 
 
 @click.command(hidden=True)
@@ -231,36 +165,24 @@ def _jsonl_reply(reply: Reply, session: Session) -> str:
 @click.pass_context
 def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool) -> None:
     """The console chat as a protocol: one JSON object a line in, one a reply out."""
-    settings = _settings()
-    engine = Engine(_catalog(_intents_dir(ctx, settings)), ttl_seconds=settings.session_ttl_hours * 3600)
-    store = Store.memory() if memory else Store.open(db_path or settings.db_path)
-    key = f"console:{user}"
-    session = store.load(key)
-    last: Reply | None = None
-    if session.state == "idle":
-        session, last = engine.respond(session, Command("start"), time.time())
-    else:
-        session, last = engine.present(session)
-    store.record(key, session, now=time.time())
-    click.echo(_jsonl_reply(last, session))
-    sys.stdout.flush()
-    for raw in sys.stdin.buffer:  # line by line, so a front-end can read each reply before it answers
-        line = raw.decode("utf-8", errors="replace").rstrip("\n").removesuffix("\r")
-        if not line.strip():
-            continue
-        event = jsonl_event(line, last)
-        if isinstance(event, str):
-            click.echo(json.dumps({"error": event}))
-            continue
-        now = time.time()
-        session, last = engine.respond(store.load(key), event, now)
-        text = event.text if isinstance(event, Text) else None
-        store.record(key, session, now=now, text=text, match=last.match, outcomes=last.outcomes)
-        if last.forget:
-            store.forget_key(key)
-        click.echo(_jsonl_reply(last, session))
+    desk = _console_desk(ctx, db_path, memory)
+    where = Where(f"console:{user}")
+    with asyncio.Runner() as runner:
+        turn = runner.run(desk.open(where, time.time()))
+        click.echo(jsonl_reply(turn))
         sys.stdout.flush()
-    store.close()
+        for raw in sys.stdin.buffer:  # line by line, so a front-end can read each reply before it answers
+            line = raw.decode("utf-8", errors="replace").rstrip("\n").removesuffix("\r")
+            if not line.strip():
+                continue
+            event = jsonl_event(line, turn.reply)
+            if isinstance(event, str):
+                click.echo(json.dumps({"error": event}))
+                continue
+            turn = runner.run(desk.handle(where, event, time.time()))
+            click.echo(jsonl_reply(turn))
+            sys.stdout.flush()
+    desk.storage.close()
 
 
 # ---------------------------------------------------------------- understanding
@@ -408,7 +330,8 @@ def stats(ctx: click.Context, db_path: Path | None, days: int) -> None:
     catalog = _catalog(_intents_dir(ctx, settings))
     store = Store.open(db_path or settings.db_path)
     ttl = settings.session_ttl_hours * 3600
-    click.echo(report(catalog.text("stats_header", days=str(days)), store, days=days, now=time.time(), ttl=ttl))
+    header = catalog.text("stats_header", days=str(days))
+    click.echo(report(header, store.reports, days=days, now=time.time(), ttl=ttl))
 
 
 @cli.command()

@@ -74,6 +74,19 @@ def _int(env: Mapping[str, str], key: str, default: int, low: int = 0, high: int
     return value
 
 
+def _float(env: Mapping[str, str], key: str, default: float, low: float = 0.0, high: float = 1e9) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number (decimals allowed), got {raw!r}") from None
+    if not low <= value <= high:  # also refuses nan
+        raise SettingsError(f"{key} must be between {low:g} and {high:g}, got {raw}")
+    return value
+
+
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     raw = env.get(key, "").strip().lower()
     if not raw:
@@ -111,6 +124,7 @@ class Settings:
     retention_days: int = 90
     health_port: int = 0  # 0 = off
     log_level: str = "INFO"
+    checkin_minutes: float = 30.0  # "Check back with me" writes after this long; 0 = no check-ins
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -152,4 +166,5 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 90, low=1),
             health_port=_int(env, "HEALTH_PORT", 0, high=65535),
             log_level=log_level,
+            checkin_minutes=_float(env, "CHECKIN_MINUTES", 30.0, high=7 * 24 * 60),
         )

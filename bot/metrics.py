@@ -20,6 +20,12 @@ class Metrics:
             "bot_matches_total", "Free-text messages understood, by category", ["category"], registry=r
         )
         self.flood_drops = Counter("bot_flood_dropped_total", "Messages dropped by the flood limit", registry=r)
+        self.followups = Counter(
+            "bot_followups_total",
+            "Check-ins and incident notices sent or not delivered",
+            ["kind", "result"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every counter."""

@@ -1,33 +1,31 @@
-"""What a support team wants to know, computed from the store: conversations, resolution rates, step success,
-unmatched messages, handoffs. Never imports telegram.
+"""What a support team wants to know: conversations, resolution rates, step success, unmatched messages,
+handoffs. The rows come from bot/storage/reports.py; this module only counts and formats. Never imports
+telegram or SQL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.storage import Store
+from bot.storage.reports import SqliteReports as Reports
 
 # one outcome per conversation, the first that applies
 CONVERSATION_OUTCOMES = ("resolved", "escalated", "abandoned", "out_of_scope", "other")
 
 
-def _conversation_outcomes(store: Store, since: float, now: float | None, ttl: float | None) -> dict[str, int]:
+def _conversation_outcomes(reports: Reports, since: float, now: float | None, ttl: float | None) -> dict[str, int]:
     """Each conversation (a key with a turn, an outcome or session activity since `since`) counted once:
     resolved by the bot; else escalated (steps ran out, or handed to a person); else abandoned (left a problem
     half way: said so by a later message, or its session idle past the TTL while a question was pending);
     else out of scope; else other (small talk, or still under way). A conversation left at the menu without
     a problem counts as abandoned unless it was out of scope."""
-    q = store.query
     keys: dict[str, set[str]] = {}
-    for key, kind in q("SELECT DISTINCT key, kind FROM outcomes WHERE ts >= ?", [since]):
+    for key, kind in reports.outcome_kinds_by_key(since):
         keys.setdefault(key, set()).add(kind)
-    for (key,) in q("SELECT DISTINCT key FROM turns WHERE ts >= ?", [since]):
+    for key in reports.keys_with_turns(since):
         keys.setdefault(key, set())
     stale_cut = now - ttl if now is not None and ttl is not None else None
-    for key, state, intent, updated in q(
-        "SELECT key, state, intent, updated FROM sessions WHERE updated >= ?", [since]
-    ):
+    for key, state, intent, updated in reports.sessions_active(since):
         kinds = keys.setdefault(key, set())
         if stale_cut is not None and state not in (None, "idle") and updated < stale_cut:
             kinds.add("stale_intent" if intent else "stale")
@@ -49,31 +47,17 @@ def _conversation_outcomes(store: Store, since: float, now: float | None, ttl: f
 
 
 def collect_stats(
-    store: Store, since: float = 0.0, *, now: float | None = None, ttl: float | None = None
+    reports: Reports, since: float = 0.0, *, now: float | None = None, ttl: float | None = None
 ) -> dict[str, Any]:
     """The figures since `since`. With `now` and `ttl` (seconds), a session idle past the TTL with a question
     pending counts as abandoned even if the person never came back (the engine only notices on their return).
     """
-    q = store.query
-    outcome_counts = dict(q("SELECT kind, COUNT(*) FROM outcomes WHERE ts >= ? GROUP BY kind", [since]))
-    per_conversation = _conversation_outcomes(store, since, now, ttl)
+    outcome_counts = reports.outcome_counts(since)
+    per_conversation = _conversation_outcomes(reports, since, now, ttl)
     conversations = sum(per_conversation.values())
-    started = dict(
-        q(
-            "SELECT intent, COUNT(DISTINCT key) FROM outcomes WHERE ts >= ? AND kind = 'step' GROUP BY intent",
-            [since],
-        )
-    )
-
-    def by_intent(kind: str) -> dict[str, int]:
-        return dict(
-            q(
-                "SELECT intent, COUNT(DISTINCT key) FROM outcomes WHERE ts >= ? AND kind = ? GROUP BY intent",
-                [since, kind],
-            )
-        )
-
-    resolved, escalated = by_intent("resolved"), by_intent("escalated")
+    started = reports.conversations_by_intent(since, "step")
+    resolved = reports.conversations_by_intent(since, "resolved")
+    escalated = reports.conversations_by_intent(since, "escalated")
     per_intent = {
         intent: {
             "conversations": n,
@@ -83,23 +67,11 @@ def collect_stats(
         }
         for intent, n in sorted(started.items(), key=lambda kv: (-kv[1], kv[0]))
     }
-    resolved_at = q(
-        "SELECT step, COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'resolved' AND step IS NOT NULL "
-        "GROUP BY step ORDER BY step",
-        [since],
-    )
-    steps = q(
-        "SELECT intent, step, SUM(detail = 'fixed'), COUNT(*) FROM outcomes WHERE ts >= ? AND kind = 'step' "
-        "GROUP BY intent, step ORDER BY intent, step",
-        [since],
-    )
-    unmatched = q(
-        "SELECT text, COUNT(*) AS n FROM turns WHERE ts >= ? AND category = 'none' "
-        "AND intent IS NULL GROUP BY lower(text) ORDER BY n DESC, lower(text) LIMIT 15",
-        [since],
-    )
-    still_open = q("SELECT COUNT(*) FROM handoffs WHERE status = 'open'")[0][0]
-    closed = q("SELECT COUNT(*) FROM handoffs WHERE status = 'closed' AND closed >= ?", [since])[0][0]
+    resolved_at = reports.resolved_at_step(since)
+    steps = reports.step_results(since)
+    unmatched = reports.unmatched(since)
+    still_open, closed = reports.cases(since)
+    checkins_sent, checkins_answered, checkins_resolved = reports.checkins(since)
     total_started = sum(started.values())
     total_resolved = sum(v["resolved"] for v in per_intent.values())
     return {
@@ -115,6 +87,7 @@ def collect_stats(
         ],
         "unmatched": [{"text": t, "count": n} for t, n in unmatched],
         "handoffs": {"open": still_open, "closed": closed},
+        "checkins": {"sent": checkins_sent, "answered": checkins_answered, "resolved": checkins_resolved},
     }
 
 
@@ -130,6 +103,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         f"Other (small talk, under way): {outcomes['other']}",
         f"Resolution rate (of troubleshooting started): {stats['resolution_rate']:.0%}",
         f"Handoffs: {stats['handoffs']['open']} open, {stats['handoffs']['closed']} closed",
+        "Check-ins: {sent} sent, {answered} answered, {resolved} resolved through one".format(**stats["checkins"]),
     ]
     if stats["per_intent"]:
         out.append("\nPer intent (conversations, resolved, rate):")
@@ -149,6 +123,6 @@ def format_stats(stats: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def report(header: str, store: Store, *, days: int, now: float, ttl: float) -> str:
+def report(header: str, reports: Reports, *, days: int, now: float, ttl: float) -> str:
     """The support team's report over the last `days` days, as /stats and `python -m bot stats` show it."""
-    return header + "\n" + format_stats(collect_stats(store, since=now - days * 86400, now=now, ttl=ttl))
+    return header + "\n" + format_stats(collect_stats(reports, since=now - days * 86400, now=now, ttl=ttl))

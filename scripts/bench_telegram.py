@@ -32,11 +32,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram.ext import AIORateLimiter  # noqa: E402  (after the path set-up above)
 
 from bot.config import DEFAULT_INTENTS, Secret, Settings  # noqa: E402
+from bot.desk.flood import FloodGate  # noqa: E402
 from bot.engine.content import load_catalog  # noqa: E402
 from bot.engine.model import Session  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from bot.tg.app import build_application, use_fast_event_loop  # noqa: E402
-from bot.tg.flood import FloodGate  # noqa: E402
 from tests.tg.conftest import start_app, stop_app  # noqa: E402
 from tests.tg.fake_bot_api import Call, FakeBotApi  # noqa: E402
 
@@ -195,7 +195,7 @@ def stored_sessions(count: int) -> None:
         before = rss_mb()
         began = time.perf_counter()
         for i in range(count):
-            store.record(f"tg:{i}:0:{i}", session, now=float(i), user_id=i, chat_id=i)
+            store.sessions.record(f"tg:{i}:0:{i}", session, now=float(i), user_id=i, chat_id=i)
         elapsed = time.perf_counter() - began
         after = rss_mb()
         store.close()

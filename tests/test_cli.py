@@ -4,6 +4,7 @@ classify on hostile input, phrases, eval, check, and --help plus README mention 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -245,8 +246,10 @@ def test_stats_shows_the_same_report_as_the_support_chat(run, tmp_path, catalog)
     path = tmp_path / "s.sqlite3"
     store = Store.open(path)
     now = time.time()
-    store.record("tg:1:0:1", Session(), now=now - 60, user_id=1, text="hi", outcomes=[Outcome("resolved", "x", 0)])
-    expected = report(catalog.text("stats_header", days="30"), store, days=30, now=now, ttl=24 * 3600)
+    store.sessions.record(
+        "tg:1:0:1", Session(), now=now - 60, user_id=1, text="hi", outcomes=[Outcome("resolved", "x", 0)]
+    )
+    expected = report(catalog.text("stats_header", days="30"), store.reports, days=30, now=now, ttl=24 * 3600)
     store.close()
     result = run("stats", "--db", str(path))
     assert result.exit_code == 0 and result.stdout == expected + "\n"
@@ -337,3 +340,49 @@ def test_chat_jsonl_protocol_drives_a_conversation(run, catalog):
     assert out[0]["diagnosis"] is None and out[2]["diagnosis"]["intent"] == "icloud_full"
     assert "error" in out[3] and "error" in out[4]
     assert out[5]["question"] == "triage" and out[5]["buttons"]
+
+
+@pytest.mark.parametrize("jsonl", [False, True], ids=["chat", "chat --jsonl"])
+def test_forget_in_the_console_leaves_nothing(run, tmp_path, catalog, jsonl):
+    """/forget in either console chat goes through the desk as on Telegram: the answer is the `forget` text
+    and nothing about the conversation is left in the database (another conversation's rows stay)."""
+    from bot.storage import Store
+
+    db = str(tmp_path / "c.sqlite3")
+    lines = ["icloud storage is full", "/forget"]
+    if jsonl:
+        lines = [json.dumps({"text": lines[0]}), json.dumps({"command": "forget"})]
+    args = ["chat", "--db", db, "--user", "me", *(["--jsonl"] if jsonl else [])]
+    assert run("chat", "--db", db, "--user", "other", input="icloud storage is full\n").exit_code == 0
+    result = run(*args, input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    if jsonl:
+        assert json.loads(result.stdout.splitlines()[-1])["messages"][-1] == catalog.text("forget")
+    else:
+        assert catalog.text("forget").splitlines()[0] in result.stdout
+    store = Store.open(db)
+    for table in ("sessions", "turns", "outcomes"):
+        assert store.query(f"SELECT COUNT(*) FROM {table} WHERE key = 'console:me'") == [(0,)], table
+    assert store.query("SELECT COUNT(*) FROM turns WHERE key = 'console:other'") == [(1,)]
+    store.close()
+
+
+@pytest.mark.parametrize("jsonl", [False, True], ids=["chat", "chat --jsonl"])
+def test_an_incident_note_opens_a_console_conversation_it_covers(run, tmp_path, catalog, jsonl):
+    """The console shares the bot's database: an active incident's note comes first (without its button: a
+    console cannot be told later), then the conversation as usual."""
+    from bot.storage import Store
+
+    db = str(tmp_path / "c.sqlite3")
+    store = Store.open(db)
+    store.incidents.start("storage", "iCloud storage figures are delayed today", time.time())
+    store.close()
+    note = catalog.text("incident_banner", text="iCloud storage figures are delayed today")
+    line = json.dumps({"button": 1}) if jsonl else "1"  # iCloud, not enough storage, iCloud storage is full
+    result = run("chat", "--db", db, *(["--jsonl"] if jsonl else []), input=f"{line}\n" * 3)
+    assert result.exit_code == 0
+    if jsonl:
+        reply = json.loads(result.stdout.splitlines()[-1])
+        assert reply["messages"][0] == note and catalog.text("incident_subscribe") not in reply["buttons"]
+    else:
+        assert f"bot> {note}" in result.stdout

@@ -93,6 +93,9 @@ def test_environment_overrides_env_file(tmp_path):
         ("HEALTH_PORT", "0x10"),
         ("SUPPORT_CHAT_ID", "@mygroup"),
         ("HIDE_OPERATOR_NAMES", "maybe"),
+        ("CHECKIN_MINUTES", "half an hour"),
+        ("CHECKIN_MINUTES", "-5"),
+        ("CHECKIN_MINUTES", "nan"),
     ],
 )
 def test_bad_values_name_the_variable(no_env_file, name, value):
@@ -112,3 +115,10 @@ def test_webhook_secret_characters(no_env_file):
     """A webhook secret with characters Telegram rejects is refused up front."""
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
         Settings.from_env({"WEBHOOK_URL": "https://e.org", "WEBHOOK_SECRET": "has spaces!"}, env_file=no_env_file)
+
+
+def test_checkin_minutes_default_and_decimals(no_env_file):
+    """Check-ins after 30 minutes by default; decimals allowed (tests use a fraction of a second)."""
+    assert Settings.from_env({}, env_file=no_env_file).checkin_minutes == 30.0
+    assert Settings.from_env({"CHECKIN_MINUTES": "0.01"}, env_file=no_env_file).checkin_minutes == 0.01
+    assert Settings.from_env({"CHECKIN_MINUTES": "0"}, env_file=no_env_file).checkin_minutes == 0.0

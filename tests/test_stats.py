@@ -21,9 +21,9 @@ class Person:
 
     def send(self, event) -> None:
         self.now += 1
-        session, self.reply = self.engine.respond(self.store.load(self.key), event, self.now)
+        session, self.reply = self.engine.respond(self.store.sessions.load(self.key), event, self.now)
         text = event.text if isinstance(event, Text) else None
-        self.store.record(
+        self.store.sessions.record(
             self.key,
             session,
             now=self.now,
@@ -63,7 +63,7 @@ def figures(tiny_engine):
     d.say("The weather is nice today")
     d.send(Command("start", "disk_full"))
     d.send(Command("reset"))
-    yield collect_stats(store, since=0.0), store
+    yield collect_stats(store.reports, since=0.0), store
     store.close()
 
 
@@ -114,7 +114,7 @@ def test_abandoned_and_out_of_scope_outcomes(figures):
 def test_since_filters_old_rows(figures):
     """Looking back from after the last turn finds nothing."""
     _, store = figures
-    later = collect_stats(store, since=T0 + 10_000)
+    later = collect_stats(store.reports, since=T0 + 10_000)
     assert later["conversations"] == 0 and later["resolution_rate"] == 0.0
 
 
@@ -152,9 +152,9 @@ def test_sessions_past_the_ttl_count_as_abandoned(tiny_engine):
     g = Person(tiny_engine, store, 7)  # opened the menu, then silence
     g.send(Command("start"))
     ttl, last = 3600.0, max(p.now for p in (e, f, g))
-    fresh = collect_stats(store, now=last + 1, ttl=ttl)["per_conversation"]
+    fresh = collect_stats(store.reports, now=last + 1, ttl=ttl)["per_conversation"]
     assert (fresh["abandoned"], fresh["out_of_scope"], fresh["other"]) == (0, 1, 2)
-    stale = collect_stats(store, now=last + ttl + 1, ttl=ttl)
+    stale = collect_stats(store.reports, now=last + ttl + 1, ttl=ttl)
     assert (stale["per_conversation"]["abandoned"], stale["per_conversation"]["out_of_scope"]) == (2, 1)
     assert [u["text"] for u in stale["unmatched"]] == ["the weather is nice today"]
     store.close()
@@ -164,11 +164,30 @@ def test_handoffs_open_and_closed(tiny_engine):
     """Open tickets are counted whenever they were opened; closed ones when closed in the period."""
     store = Store.memory()
     for user_id in (1, 2, 3):
-        store.open_handoff(
+        store.cases.open(
             f"k{user_id}", user_id=user_id, user_chat_id=user_id, user_thread_id=0, operator_chat_id=-1, now=T0
         )
-    store.close_handoff(1, T0 + 10)
-    stats = collect_stats(store, since=T0 + 5)
+    store.cases.close(1, T0 + 10)
+    stats = collect_stats(store.reports, since=T0 + 5)
     assert stats["handoffs"] == {"open": 2, "closed": 1}
     assert "Handoffs: 2 open, 1 closed" in format_stats(stats)
     store.close()
+
+
+def test_checkins_sent_answered_and_resolved():
+    """Sent counts every check-in that went out, answered every reply to one, resolved the "fixed" ones; a
+    scheduled or cancelled one counts for nothing."""
+    store = Store.memory()
+    ids = [
+        store.checkins.add("k", user_id=1, chat_id=1, thread_id=0, name="", seq=1, round=1, due=T0, now=T0)
+        for _ in range(4)
+    ]
+    for checkin_id in ids[:3]:
+        store.checkins.claim(checkin_id, T0 + 1)
+    store.checkins.answer(ids[0], "fixed", T0 + 2)
+    store.checkins.answer(ids[1], "later", T0 + 2)
+    store.checkins.cancel("k", T0 + 3)
+    stats = collect_stats(store.reports, since=T0)
+    assert stats["checkins"] == {"sent": 3, "answered": 2, "resolved": 1}
+    assert "Check-ins: 3 sent, 2 answered, 1 resolved through one" in format_stats(stats)
+    assert collect_stats(store.reports, since=T0 + 10)["checkins"] == {"sent": 0, "answered": 0, "resolved": 0}

@@ -107,10 +107,34 @@ TEXT_KEYS = frozenset(
         "reask_keep",
         "mac_app_question",
         "route_switch",
+        "checkin_offer",
+        "checkin_scheduled",
+        "checkin_question",
+        "checkin_opt_fixed",
+        "checkin_opt_failing",
+        "checkin_opt_later",
+        "checkin_last",
+        "incident_banner",
+        "incident_subscribe",
+        "incident_subscribed",
+        "incident_already_fixed",
+        "incident_fixed",
+        "incident_started",
+        "incident_ended",
+        "incident_none",
+        "incident_list",
+        "incident_usage",
+        "incident_unknown",
     ]
 )
 # the {fields} each text may use: what its caller passes (any other field would raise at run time)
 TEXT_FIELDS = {
+    "checkin_scheduled": {"minutes"},
+    "incident_banner": {"text"},
+    "incident_started": {"target"},
+    "incident_ended": {"target", "count"},
+    "incident_list": {"incidents"},
+    "incident_unknown": {"target"},
     "intent_start": {"title"},
     "topic_switch": {"title"},
     "step_header": {"n", "total"},
@@ -141,13 +165,16 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "tries"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "tries", "checkin"])
 # What a step can amount to, so a person who says they already did it is not asked again (`tries` on a step).
 TRIES = frozenset(
     """restart_phone restart_computer other_cable other_port other_computer other_network update_ios update_computer
     reinstall_app sign_out_in free_icloud_space free_phone_space free_computer_space disable_security_software
     reset_network_settings trust_again toggle_backup vpn_off delete_old_backup buy_storage""".split()
 )
+# escalations the front-ends look up by name at run time (every text key is in TEXT_KEYS, required above):
+# bot/tg/handoff.py answers /human with Apple Support's when no support team is connected and no problem is known
+REQUIRED_ESCALATIONS = ("apple_support",)
 
 
 class ContentError(Exception):
@@ -358,6 +385,7 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         warning=_str(table, "warning", place, problems, required=False) or None,
         check=_bool(table, "check", place, problems),
         tries=_tries(table, place, problems),
+        checkin=_bool(table, "checkin", place, problems),
     )
 
 
@@ -602,6 +630,9 @@ def load_catalog(directory: Path | str) -> Catalog:
         table = _table(table, f"{where}: escalations.{key}", problems)
         _check_keys(table, ("text",), f"{where}: escalations.{key}", problems)
         escalations[key] = _str(table, "text", f"{where}: escalations.{key}", problems)
+    for key in REQUIRED_ESCALATIONS:
+        if key not in escalations:
+            problems.add(f"{where}: escalations", f"missing '{key}' (the Telegram adapter uses it by name)")
     triage = _load_triage(shared.get("triage", []), where, problems)
     tries = _load_tries(shared.get("tries", {}), where, problems)
 

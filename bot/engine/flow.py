@@ -256,6 +256,13 @@ class Flow:
         steps = self._steps(session)
         return session.step < len(steps) and steps[session.step].check
 
+    def pending_step(self, session: Session) -> Step | None:
+        """The fix step the conversation waits on, if any: the desk reads its `checkin` and `check`."""
+        steps = self._steps(session)
+        if session.state != "step" or session.step >= len(steps):
+            return None
+        return steps[session.step]
+
     def _step_question(self, session: Session) -> str:
         return self.catalog.text("check_question" if self._is_check(session) else "step_question")
 

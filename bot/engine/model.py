@@ -53,6 +53,7 @@ class Step:
     warning: str | None = None
     check: bool = False  # the step only looks something up: "Done?" instead of "Did that fix it?"
     tries: tuple[str, ...] = ()  # what doing the step amounts to (TRIES): skipped when the person already did it
+    checkin: bool = False  # its result takes time (a backup to finish): the desk offers "Check back with me"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Builds and runs the python-telegram-bot Application: wiring, logging, start-up and shutdown.
 
 Polling by default, a webhook (with its secret token enforced by PTB) when WEBHOOK_URL is set. No PTB
-persistence: every turn is stored by bot/storage.py before the reply goes out. Retention: old data is purged
-at start-up and then daily by a task that lives as long as the application.
+persistence: every turn is stored by the desk (bot/desk/turn.py, bot/storage/) before the reply goes out.
+Retention: old data is purged at start-up and then daily by a task that lives as long as the application.
 """
 
 from __future__ import annotations
@@ -15,11 +15,17 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.config import Settings
+from bot.desk.cases import CaseDesk
+from bot.desk.checkins import CheckinDesk
+from bot.desk.continuation import Continuation
+from bot.desk.flood import FloodGate
+from bot.desk.incidents import IncidentDesk
+from bot.desk.turn import Conversations
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog
 from bot.health import HealthServer
@@ -27,9 +33,9 @@ from bot.metrics import Metrics
 from bot.storage import Store
 from bot.tg.conversation import OrderedUpdateProcessor
 from bot.tg.delivery import with_retry
-from bot.tg.flood import FloodGate
-from bot.tg.handlers import Handlers, command_descriptions
-from bot.tg.handoff import HandoffDesk
+from bot.tg.handlers import MAX_INPUT, Handlers
+from bot.tg.inbound import command_descriptions
+from bot.tg.operators import TelegramOperatorChat
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +130,6 @@ def build_application(
     engine = engine or Engine(
         catalog, ttl_seconds=settings.session_ttl_hours * 3600, handoff_available=settings.support_chat_id is not None
     )
-    desk = None
-    if settings.support_chat_id is not None:
-        desk = HandoffDesk(catalog, store, settings.support_chat_id, hide_names=settings.hide_operator_names)
-    handlers = Handlers(engine, store, metrics or Metrics(), flood=flood, clock=clock, desk=desk)
     background: list[asyncio.Task[None]] = []
 
     async def post_init(app: App) -> None:
@@ -161,8 +163,31 @@ def build_application(
     if settings.api_url:
         builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
-    handlers.register(app)
+    desk = build_desk(settings, engine, store, app.bot, flood)
+    Handlers(desk, store, metrics or Metrics(), clock=clock).register(app)
     return app
+
+
+def build_desk(settings: Settings, engine: Engine, store: Store, bot: Bot, flood: FloodGate | None) -> Conversations:
+    """The desk Telegram's handlers hand every turn to: the operator chat when SUPPORT_CHAT_ID is set, links
+    to continue in private, messages cut at MAX_INPUT characters."""
+    cases = None
+    if settings.support_chat_id is not None:
+        operators = TelegramOperatorChat(bot, engine.catalog, settings.support_chat_id)
+        cases = CaseDesk(engine.catalog, store.cases, operators, hide_names=settings.hide_operator_names)
+    links = Continuation(engine, store.sessions, store.links, username=lambda: bot.username)
+    checkins = CheckinDesk(engine, store.checkins, store.sessions, store.bookkeeping, minutes=settings.checkin_minutes)
+    incidents = IncidentDesk(engine.catalog, store.incidents)
+    return Conversations(
+        engine,
+        store,
+        cases=cases,
+        links=links,
+        flood=flood,
+        max_input=MAX_INPUT,
+        checkins=checkins,
+        incidents=incidents,
+    )
 
 
 def use_fast_event_loop() -> bool:

@@ -1,7 +1,7 @@
 """Reply -> Telegram messages: split long texts, one inline button per row (a link button last), mark an
 answered question.
 
-Pure functions over engine values and telegram's keyboard types; no I/O, no content strings.
+Pure functions over engine and desk values and telegram's keyboard types; no I/O, no content strings.
 """
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.desk.continuation import Link
 from bot.engine.model import Button, Reply
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text
 CHOSEN_MARK = "\n\n» "  # appended to an answered question, followed by the chosen label
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A button that opens a URL (a t.me deep link) instead of sending a callback."""
-
-    label: str
-    url: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ BROKEN = {
     "bad_toml": ("general.toml", "", "not valid TOML"),
     "missing_text": ("bot.toml", "text", "missing 'reset'"),
     "unknown_escalation": ("storage.toml", "intent[0] (icloud_full).escalation", "unknown escalation 'apple_suport'"),
+    "missing_escalation": ("bot.toml", "escalations", "missing 'apple_support'"),
 }
 
 

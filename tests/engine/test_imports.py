@@ -93,11 +93,11 @@ def test_allowed_rejects_the_forbidden():
 
 
 def test_storage_never_imports_telegram():
-    """bot/storage.py and bot/stats.py import neither telegram nor the Telegram adapter."""
-    for name in ("storage.py", "stats.py"):
-        modules = [m for _, m in _imports(BOT / name)]
-        assert modules, name
-        assert not [m for m in modules if m.split(".")[0] == "telegram" or m.startswith("bot.tg")], name
+    """bot/storage/ and bot/stats.py import neither telegram nor the Telegram adapter."""
+    for path in [*sorted((BOT / "storage").glob("*.py")), BOT / "stats.py"]:
+        modules = [m for _, m in _imports(path)]
+        assert modules, path.name
+        assert not [m for m in modules if m.split(".")[0] == "telegram" or m.startswith("bot.tg")], path.name
 
 
 def test_engine_import_pulls_in_nothing_forbidden():

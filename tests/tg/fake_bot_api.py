@@ -397,6 +397,8 @@ class FakeBotApi:
             content: Json = {"text": params["text"]}
             if "reply_markup" in params:
                 content["reply_markup"] = params["reply_markup"]
+            if "entities" in params:
+                content["entities"] = params["entities"]
             reply_to = (params.get("reply_parameters") or {}).get("message_id")
             return self._new_message(
                 chat_id, BOT_USER, thread_id=params.get("message_thread_id"), reply_to=reply_to, **content

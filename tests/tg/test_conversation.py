@@ -193,8 +193,8 @@ async def test_blocked_person_is_marked_and_not_retried(fake: FakeBotApi, bot: B
         await asyncio.sleep(0.3)
         assert len(fake.calls("sendMessage", ok_only=False)) == 1
         store = Store.open(db_path)
-        assert store.is_blocked(9)
+        assert store.bookkeeping.is_blocked(9)
         fake.send_text(9, "/help")
         await fake.wait_sent(9, 1)
-        assert not store.is_blocked(9)
+        assert not store.bookkeeping.is_blocked(9)
         store.close()

@@ -33,8 +33,11 @@ async def test_abrupt_stop_loses_nothing(fake: FakeBotApi, db_path, catalog: Cat
         settings_for(fake, db_path, "111:dead"), catalog, dead_store, engine=shared_engine(catalog)
     )
     await start_app(dead)
-    fake.send_text(32, "/start")
+    start = fake.send_text(32, "/start")
     await fake.wait_sent(32, 1)
+    # Wait until the first process has confirmed /start (its next getUpdates): otherwise Telegram hands
+    # /start to the second process again, which rightly shows the pending question once more.
+    await fake.wait_for(lambda: fake.confirmed > start["update_id"], what="/start confirmed")
     fake.kill_token("111:dead")
     fake.press_label(32, 32, "iCloud (on the phone, no cable)")
     fake.send_text(32, "1")  # typed while nobody was listening: handled after the restart, in order

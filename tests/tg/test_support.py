@@ -89,7 +89,7 @@ async def test_retention_purges_at_start_up(fake: FakeBotApi, bot: BotFactory, d
     now = time.time()
     store = Store.open(db_path)
     for key, ts in (("old", now - 100 * DAY), ("new", now - DAY)):
-        store.record(key, Session(), now=ts, user_id=1, text=key, outcomes=[Outcome("resolved")])
+        store.sessions.record(key, Session(), now=ts, user_id=1, text=key, outcomes=[Outcome("resolved")])
     store.close()
     async with bot(settings={"retention_days": 90}):
         check = Store.open(db_path)

@@ -1,4 +1,4 @@
-"""The adapter's small pure parts: splitting, keyboards, flood gate, conversation keys, logging, health."""
+"""The adapter's small pure parts: splitting, keyboards, conversation keys, logging, health."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import urllib.request
 from telegram import Update
 
 from bot.config import Secret, Settings
+from bot.desk.continuation import Link
 from bot.engine.model import Button, Reply
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.tg.app import TokenFilter, configure_logging, file_url
 from bot.tg.conversation import OrderedUpdateProcessor, key_of
-from bot.tg.flood import FloodGate, Verdict
-from bot.tg.handlers import command_descriptions
-from bot.tg.render import MAX_MESSAGE, Link, Outgoing, mark_answered, render_reply, split_text
+from bot.tg.inbound import command_descriptions
+from bot.tg.render import MAX_MESSAGE, Outgoing, mark_answered, render_reply, split_text
 from tests.tg.conftest import free_port
 
 
@@ -75,17 +75,6 @@ def test_keyboard_goes_on_the_last_piece_one_button_per_row() -> None:
 def test_mark_answered_stays_within_the_limit() -> None:
     assert mark_answered("Where?", "iCloud") == "Where?\n\n» iCloud"
     assert len(mark_answered("q" * 4096, "label")) == MAX_MESSAGE
-
-
-def test_flood_gate_warns_once_then_drops_until_calm() -> None:
-    gate = FloodGate(limit=10, window=10.0)
-    verdicts = [gate.check(1, t * 0.1) for t in range(13)]
-    assert verdicts[:10] == [Verdict.PASS] * 10
-    assert verdicts[10:] == [Verdict.WARN, Verdict.DROP, Verdict.DROP]
-    assert gate.check(2, 1.3) is Verdict.PASS  # someone else is not affected
-    assert gate.check(1, 30.0) is Verdict.PASS  # calm again after a quiet window
-    gate.check(3, 100.0)
-    assert len(gate) == 1  # quiet people are forgotten
 
 
 def _update(data: dict) -> Update:

@@ -2,7 +2,7 @@
 
 The first message over the limit is answered once (the caller sends the `flood` text); later ones are dropped
 quietly until the person's rate falls back under the limit. Memory only: a restart forgives everyone.
-Imports only the standard library.
+Imports only the standard library (it is the desk's, so the next front-end gets it too).
 """
 
 from __future__ import annotations

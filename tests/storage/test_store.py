@@ -1,13 +1,15 @@
-"""The store contract (bot/storage.py), run against the in-memory twin and a real SQLite file alike."""
+"""The SQLite store (bot/storage/), in memory and in a real file alike."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from bot.engine.model import Match, Outcome, Session
-from bot.storage import MIGRATIONS, Store, redact
+from bot.storage import Store, redact
+from bot.storage.db import migrations
 
 NOW = 1_700_000_000.0
 
@@ -35,22 +37,22 @@ def _session() -> Session:
 
 def test_unknown_key_loads_a_fresh_session(store):
     """Nothing stored yet: a blank Session, not None and not an error."""
-    assert store.load("nobody") == Session()
+    assert store.sessions.load("nobody") == Session()
 
 
 def test_record_then_load_round_trip(store):
     """What is recorded is what comes back, and a second record replaces the first."""
-    store.record("tg:1", _session(), now=NOW, user_id=1, chat_id=1)
-    assert store.load("tg:1") == _session()
-    store.record("tg:1", Session(state="idle", seq=8), now=NOW + 1, user_id=1, chat_id=1)
-    assert store.load("tg:1") == Session(state="idle", seq=8)
+    store.sessions.record("tg:1", _session(), now=NOW, user_id=1, chat_id=1)
+    assert store.sessions.load("tg:1") == _session()
+    store.sessions.record("tg:1", Session(state="idle", seq=8), now=NOW + 1, user_id=1, chat_id=1)
+    assert store.sessions.load("tg:1") == Session(state="idle", seq=8)
     assert store.query("SELECT COUNT(*) FROM sessions") == [(1,)]
 
 
 def test_turn_and_outcomes_are_written(store):
     """A turn row carries the match; each outcome becomes a row for the same key and user."""
     outcomes = [Outcome("step", "icloud_full", 0, "not_fixed"), Outcome("escalated", "icloud_full", 1)]
-    store.record(
+    store.sessions.record(
         "tg:1",
         _session(),
         now=NOW,
@@ -81,10 +83,10 @@ def test_turn_is_atomic(store):
             raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
-        store.record("tg:2", _session(), now=NOW, user_id=2, text="hello", outcomes=[Broken()])
-    assert store.load("tg:2") == Session()
+        store.sessions.record("tg:2", _session(), now=NOW, user_id=2, text="hello", outcomes=[Broken()])
+    assert store.sessions.load("tg:2") == Session()
     assert store.query("SELECT COUNT(*) FROM turns") == [(0,)]
-    store.record("tg:2", _session(), now=NOW, user_id=2, text="again")  # the store is still usable
+    store.sessions.record("tg:2", _session(), now=NOW, user_id=2, text="again")  # the store is still usable
     assert store.query("SELECT COUNT(*) FROM turns") == [(1,)]
 
 
@@ -98,7 +100,7 @@ def test_turn_is_atomic(store):
 )
 def test_stored_text_is_redacted(store, raw, leaked):
     """E-mail addresses and phone numbers never reach the turns table."""
-    store.record("tg:3", Session(), now=NOW, user_id=3, text=raw)
+    store.sessions.record("tg:3", Session(), now=NOW, user_id=3, text=raw)
     ((stored,),) = store.query("SELECT text FROM turns")
     assert leaked not in stored
     assert "[email]" in stored or "[phone]" in stored
@@ -113,35 +115,35 @@ def test_redact_keeps_ordinary_numbers():
 def test_forget_user_deletes_only_that_user(store):
     """forget_user removes every row of one person and leaves the others alone."""
     for user in (1, 2):
-        store.record(
+        store.sessions.record(
             f"tg:{user}", _session(), now=NOW, user_id=user, text="hi", outcomes=[Outcome("resolved", "icloud_full", 0)]
         )
-    removed = store.forget_user(1)
+    removed = store.sessions.forget_user(1)
     assert removed == 3
-    assert store.load("tg:1") == Session()
-    assert store.load("tg:2") == _session()
+    assert store.sessions.load("tg:1") == Session()
+    assert store.sessions.load("tg:2") == _session()
     for table in ("sessions", "turns", "outcomes"):
         assert store.query(f"SELECT DISTINCT user_id FROM {table}") == [(2,)]
 
 
 def test_first_time_dedupes_updates(store):
     """An update id is new once; a redelivery of the same id is not."""
-    assert store.first_time(42, NOW)
-    assert not store.first_time(42, NOW + 1)
-    assert store.first_time(43, NOW)
+    assert store.bookkeeping.first_time(42, NOW)
+    assert not store.bookkeeping.first_time(42, NOW + 1)
+    assert store.bookkeeping.first_time(43, NOW)
 
 
 def test_purge_by_age(store):
     """purge removes turns, outcomes, seen updates and sessions older than the cut-off, keeps newer ones."""
-    store.record("old", Session(), now=NOW - 100, user_id=1, text="old", outcomes=[Outcome("resolved")])
-    store.first_time(1, NOW - 100)
-    store.record("new", Session(), now=NOW, user_id=2, text="new", outcomes=[Outcome("resolved")])
-    store.first_time(2, NOW)
+    store.sessions.record("old", Session(), now=NOW - 100, user_id=1, text="old", outcomes=[Outcome("resolved")])
+    store.bookkeeping.first_time(1, NOW - 100)
+    store.sessions.record("new", Session(), now=NOW, user_id=2, text="new", outcomes=[Outcome("resolved")])
+    store.bookkeeping.first_time(2, NOW)
     assert store.purge(older_than=NOW - 50) == 4
     assert store.query("SELECT text FROM turns") == [("new",)]
     assert store.query("SELECT key FROM sessions") == [("new",)]
-    assert store.first_time(1, NOW)  # forgotten, so new again
-    assert not store.first_time(2, NOW)
+    assert store.bookkeeping.first_time(1, NOW)  # forgotten, so new again
+    assert not store.bookkeeping.first_time(2, NOW)
 
 
 def test_corrupt_session_row_gives_a_fresh_session(store):
@@ -149,23 +151,25 @@ def test_corrupt_session_row_gives_a_fresh_session(store):
     rows = ['{"state": "step", "step": "two"}', "not json {", "[1, 2]", "null", '{"tried": 5}', '{"slots": 3}']
     for i, data in enumerate(rows):
         store.db.execute("INSERT INTO sessions (key, data) VALUES (?, ?)", [f"bad{i}", data])
-        assert store.load(f"bad{i}") == Session(), data
+        assert store.sessions.load(f"bad{i}") == Session(), data
 
 
 def test_migrations_are_named_and_complete(store):
     """Every named migration is recorded as applied, in order."""
-    assert store.applied_migrations() == sorted(name for name, _ in MIGRATIONS)
+    every = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
+    assert every[0] == "m001_create_tables"
+    assert store.applied_migrations() == every
 
 
 def test_migrations_are_idempotent(tmp_path):
     """Opening the same file twice applies nothing the second time and keeps the data."""
     path = tmp_path / "x.sqlite3"
     first = Store.open(path)
-    first.record("k", _session(), now=NOW, user_id=1)
+    first.sessions.record("k", _session(), now=NOW, user_id=1)
     first.close()
     second = Store.open(path)
     assert second.migrate() == []
-    assert second.load("k") == _session()
+    assert second.sessions.load("k") == _session()
     second.close()
 
 
@@ -179,69 +183,67 @@ def test_file_store_uses_wal(tmp_path):
 
 def test_blocked_users_and_group_settings(store):
     """Plain Telegram bookkeeping round-trips: blocked flag and group auto-answer."""
-    assert not store.is_blocked(5)
-    store.set_blocked(5, True, NOW)
-    assert store.is_blocked(5)
-    store.set_group_auto_answer(-100, True)
-    assert store.group_auto_answer(-100) and not store.group_auto_answer(-101)
+    assert not store.bookkeeping.is_blocked(5)
+    store.bookkeeping.set_blocked(5, True, NOW)
+    assert store.bookkeeping.is_blocked(5)
+    store.bookkeeping.set_group_auto_answer(-100, True)
+    assert store.bookkeeping.group_auto_answer(-100) and not store.bookkeeping.group_auto_answer(-101)
 
 
 def _ticket(store: Store, key: str = "tg:9:0:9", user_id: int = 9) -> int:
-    return store.open_handoff(
-        key, user_id=user_id, user_chat_id=user_id, user_thread_id=0, operator_chat_id=-5, now=NOW
-    )
+    return store.cases.open(key, user_id=user_id, user_chat_id=user_id, user_thread_id=0, operator_chat_id=-5, now=NOW)
 
 
 def test_handoff_lifecycle(store):
     """A ticket is numbered, placed, found by topic and by any of its messages, told-once, closed once."""
     number = _ticket(store)
-    assert number == 1 and store.open_handoff_of("tg:9:0:9").status == "open"
-    store.place_handoff(number, operator_thread_id=77, root_message_id=500)
-    store.add_handoff_message(number, 501)
-    assert store.handoff_by_topic(-5, 77).id == number
-    assert store.handoff_by_message(-5, 500).id == store.handoff_by_message(-5, 501).id == number
-    assert store.handoff_by_message(-6, 500) is None  # message ids are per chat
-    assert store.note_forward(number) and not store.note_forward(number)
-    assert store.close_handoff(number, NOW + 1) and not store.close_handoff(number, NOW + 2)
-    assert store.open_handoff_of("tg:9:0:9") is None and not store.handoff(number).open
+    assert number == 1 and store.cases.open_of("tg:9:0:9").status == "open"
+    store.cases.place(number, operator_thread_id=77, root_message_id=500)
+    store.cases.add_message(number, 501)
+    assert store.cases.by_topic(-5, 77).id == number
+    assert store.cases.by_message(-5, 500).id == store.cases.by_message(-5, 501).id == number
+    assert store.cases.by_message(-6, 500) is None  # message ids are per chat
+    assert store.cases.note_forward(number) and not store.cases.note_forward(number)
+    assert store.cases.close(number, NOW + 1) and not store.cases.close(number, NOW + 2)
+    assert store.cases.open_of("tg:9:0:9") is None and not store.cases.get(number).open
 
 
 def test_dropped_handoff_leaves_nothing(store):
     """A ticket that could not be posted is removed with its messages."""
     number = _ticket(store)
-    store.place_handoff(number, operator_thread_id=0, root_message_id=600)
-    store.drop_handoff(number)
-    assert store.handoff(number) is None and store.handoff_by_message(-5, 600) is None
+    store.cases.place(number, operator_thread_id=0, root_message_id=600)
+    store.cases.drop(number)
+    assert store.cases.get(number) is None and store.cases.by_message(-5, 600) is None
 
 
 def test_continue_links_are_single_use_personal_and_expire(store):
     """A link works once, only for its member, and not after its maximum age; offered-ness is remembered."""
-    assert not store.continue_offered("tg:-1:0:9")
-    store.add_continue_link("tok1", "tg:-1:0:9", 9, NOW)
-    store.add_continue_link("tok2", "tg:-1:0:8", 8, NOW)
-    assert store.continue_offered("tg:-1:0:9")
-    assert store.use_continue_link("tok1", 10, now=NOW + 1, max_age=60) is None  # someone else's
-    assert store.use_continue_link("tok1", 9, now=NOW + 1, max_age=60) == "tg:-1:0:9"
-    assert store.use_continue_link("tok1", 9, now=NOW + 2, max_age=60) is None  # used
-    assert store.use_continue_link("tok2", 8, now=NOW + 61, max_age=60) is None  # expired
-    assert store.use_continue_link("nope", 9, now=NOW, max_age=60) is None
+    assert not store.links.offered("tg:-1:0:9")
+    store.links.add("tok1", "tg:-1:0:9", 9, NOW)
+    store.links.add("tok2", "tg:-1:0:8", 8, NOW)
+    assert store.links.offered("tg:-1:0:9")
+    assert store.links.use("tok1", 10, now=NOW + 1, max_age=60) is None  # someone else's
+    assert store.links.use("tok1", 9, now=NOW + 1, max_age=60) == "tg:-1:0:9"
+    assert store.links.use("tok1", 9, now=NOW + 2, max_age=60) is None  # used
+    assert store.links.use("tok2", 8, now=NOW + 61, max_age=60) is None  # expired
+    assert store.links.use("nope", 9, now=NOW, max_age=60) is None
 
 
 def test_forget_and_purge_cover_handoffs_and_links(store):
     """forget_user removes a person's tickets, their messages and links; purge removes closed old tickets
     and old links but keeps open tickets."""
     old, still_open = _ticket(store), _ticket(store, "tg:8:0:8", 8)
-    store.place_handoff(old, operator_thread_id=0, root_message_id=700)
-    store.close_handoff(old, NOW - 100)
-    store.add_continue_link("old", "tg:-1:0:8", 8, NOW - 100)
+    store.cases.place(old, operator_thread_id=0, root_message_id=700)
+    store.cases.close(old, NOW - 100)
+    store.links.add("old", "tg:-1:0:8", 8, NOW - 100)
     store.purge(older_than=NOW - 50)
-    assert store.handoff(old) is None and store.handoff_by_message(-5, 700) is None
-    assert store.handoff(still_open) is not None
+    assert store.cases.get(old) is None and store.cases.by_message(-5, 700) is None
+    assert store.cases.get(still_open) is not None
     assert store.query("SELECT COUNT(*) FROM continue_links") == [(0,)]
-    store.add_continue_link("new", "tg:-1:0:8", 8, NOW)
-    store.place_handoff(still_open, operator_thread_id=0, root_message_id=800)
-    store.forget_user(8)
-    assert store.handoff(still_open) is None and store.handoff_by_message(-5, 800) is None
+    store.links.add("new", "tg:-1:0:8", 8, NOW)
+    store.cases.place(still_open, operator_thread_id=0, root_message_id=800)
+    store.sessions.forget_user(8)
+    assert store.cases.get(still_open) is None and store.cases.by_message(-5, 800) is None
     assert store.query("SELECT COUNT(*) FROM continue_links") == [(0,)]
 
 
@@ -250,10 +252,10 @@ def test_undecodable_text_is_stored_not_raised(store):
     from bot.engine.model import Match, Session
 
     bad = "hi \udcff\udcfe there"
-    store.record("k", Session(words=(bad,)), now=1.0, user_id=1, text=bad, match=Match(None, "none", 0.0))
+    store.sessions.record("k", Session(words=(bad,)), now=1.0, user_id=1, text=bad, match=Match(None, "none", 0.0))
     stored = store.query("SELECT text FROM turns WHERE key = 'k'")[0][0]
     assert stored == "hi \ufffd\ufffd there"
-    assert store.load("k").words  # the session round-trips
+    assert store.sessions.load("k").words  # the session round-trips
 
 
 def test_forget_user_empties_every_table_that_has_a_user_id(store):
@@ -263,7 +265,28 @@ def test_forget_user_empties_every_table_that_has_a_user_id(store):
     for table in tables:
         store.db.table(table).insert({"user_id": 7})
         store.db.table(table).insert({"user_id": 8})
-    store.forget_user(7)
+    store.sessions.forget_user(7)
     for table in tables:
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 7") == [(0,)], table
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 8") == [(1,)], table
+
+
+def test_purge_covers_checkins_and_incidents(store):
+    """Past check-ins and ended incidents (with their subscribers) older than the cut-off go; a check-in still
+    waiting and an active incident stay, however old."""
+    old = NOW - 100
+
+    def add(key):
+        return store.checkins.add(key, user_id=1, chat_id=1, thread_id=0, name="", seq=1, round=1, due=old, now=old)
+
+    waiting, sent = add("a"), add("b")
+    store.checkins.claim(sent, old)
+    ended = store.incidents.start("network", "down", old)
+    store.incidents.subscribe(ended.id, key="a", user_id=1, chat_id=1, thread_id=0, now=old)
+    store.incidents.end("network", old)
+    active = store.incidents.start("storage", "slow", old)
+    store.purge(older_than=NOW - 50)
+    assert [c.id for c in store.checkins.scheduled()] == [waiting] and store.checkins.get(sent) is None
+    assert store.incidents.get(ended.id) is None and store.incidents.unnotified(ended.id) == []
+    assert [i.id for i in store.incidents.active()] == [active.id]
+    assert store.query("SELECT COUNT(*) FROM incident_subscribers") == [(0,)]

@@ -1,0 +1,1 @@
+"""The application layer: one turn for every front-end (bot/desk/turn.py), and the features around it."""

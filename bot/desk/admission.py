@@ -1,0 +1,58 @@
+"""Whether an incoming update becomes a turn: the per-person flood limit, then redelivery (update ids seen).
+
+A repeat of an update an earlier process took on may mean that process died before answering: the person
+is shown where the conversation stands, once, so they are never left without the pending question.
+No telegram, click or SQL.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.desk.flood import FloodGate, Verdict
+from bot.desk.ports import Bookkeeping, Sessions
+from bot.engine.machine import Engine
+from bot.engine.model import Reply
+
+HANDLED_MEMORY = 20_000  # update ids remembered to tell a repeat from one an earlier process took on
+
+
+class Admit(Enum):
+    TURN = "turn"  # handle it
+    FLOOD = "flood"  # over the person's limit: dropped (the reply, if any, says so once)
+    REPEAT = "repeat"  # seen before: dropped (the reply, if any, shows where the conversation stands)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    verdict: Admit
+    reply: Reply | None = None  # what to send instead of a turn
+
+
+class Gate:
+    def __init__(self, engine: Engine, sessions: Sessions, bookkeeping: Bookkeeping, flood: FloodGate) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.bookkeeping = bookkeeping
+        self.flood = flood
+        self._handled_here: OrderedDict[int, None] = OrderedDict()  # update ids this process took on
+
+    def admit(self, key: str, user_id: int, update_id: int, *, private: bool, now: float) -> Admission:
+        verdict = self.flood.check(user_id, now)
+        if verdict is not Verdict.PASS:
+            notice = Reply((self.engine.catalog.text("flood"),)) if verdict is Verdict.WARN else None
+            return Admission(Admit.FLOOD, notice)
+        if not self.bookkeeping.first_time(update_id, now):
+            if update_id in self._handled_here:
+                return Admission(Admit.REPEAT)
+            self._handled_here[update_id] = None
+            _, reply = self.engine.present(self.sessions.load(key))
+            return Admission(Admit.REPEAT, reply)
+        self._handled_here[update_id] = None
+        if len(self._handled_here) > HANDLED_MEMORY:
+            self._handled_here.popitem(last=False)
+        if private and self.bookkeeping.is_blocked(user_id):
+            self.bookkeeping.set_blocked(user_id, False, now)  # they wrote again, so they unblocked us
+        return Admission(Admit.TURN)

@@ -1,0 +1,99 @@
+"""Sending: a reply -> Telegram messages (bot/tg/render.py) delivered with retries, button answers, and the
+apology after an error. A chat that refuses our messages (403) is remembered as blocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+
+from telegram import Bot, CallbackQuery, Message, ReplyParameters
+from telegram.error import BadRequest, TelegramError
+
+from bot.desk.continuation import Link
+from bot.desk.ports import Bookkeeping
+from bot.engine.model import Reply
+from bot.metrics import Metrics
+from bot.tg.delivery import Blocked, with_retry
+from bot.tg.inbound import Inbound
+from bot.tg.render import mark_answered, render_reply
+
+log = logging.getLogger(__name__)
+
+
+class Outbound:
+    def __init__(self, metrics: Metrics, bookkeeping: Bookkeeping, clock: Callable[[], float] = time.time) -> None:
+        self.metrics = metrics
+        self.bookkeeping = bookkeeping
+        self.clock = clock
+
+    async def send(self, bot: Bot, to: Inbound, reply: Reply, *, link: Link | None = None) -> None:
+        reply_to = ReplyParameters(to.reply_to, allow_sending_without_reply=True) if to.reply_to else None
+        try:
+            for out in render_reply(reply, link):
+                send = partial(
+                    bot.send_message,
+                    to.chat_id,
+                    out.text,
+                    reply_markup=out.keyboard,
+                    message_thread_id=to.where.thread_id or None,
+                    reply_parameters=reply_to,
+                )
+                await with_retry(send, what="sendMessage")
+                self.metrics.replies.inc()
+        except Blocked:
+            log.info("chat %s refuses our messages (403)", to.chat_id)
+            if to.private:
+                self.bookkeeping.set_blocked(to.user_id, True, self.clock())
+
+    async def say(self, bot: Bot, to: Inbound, text: str) -> None:
+        """One catalog text, as a reply of its own."""
+        await self.send(bot, to, Reply((text,)))
+
+    @staticmethod
+    async def answer(query: CallbackQuery | None) -> None:
+        """Stop a button's spinner."""
+        if query is not None:
+            await with_retry(query.answer, what="answerCallbackQuery")
+
+    @staticmethod
+    async def answer_quietly(query: CallbackQuery) -> None:
+        """Stop a button's spinner once, without retries; already answered or unreachable is fine."""
+        with contextlib.suppress(TelegramError):  # already answered, or Telegram unreachable: nothing to do
+            await query.answer()
+
+    async def answer_button(self, bot: Bot, query: CallbackQuery, reply: Reply) -> None:
+        """Stop the button's spinner; mark the question answered and remove its keyboard."""
+        await self.answer(query)
+        message = query.message
+        if reply.chosen is None or not isinstance(message, Message) or not message.text:
+            return
+        try:
+            await with_retry(
+                partial(
+                    bot.edit_message_text,
+                    mark_answered(message.text, reply.chosen),
+                    message.chat.id,
+                    message.message_id,
+                ),
+                what="editMessageText",
+            )
+        except BadRequest as exc:  # e.g. the message is too old to edit: the answer itself still goes out
+            log.info("could not mark question %s answered: %s", message.message_id, exc.message)
+        except Blocked:
+            pass  # the send that follows reports it
+
+    @staticmethod
+    async def apologise(bot: Bot, chat_id: int, thread_id: int, text: str) -> None:
+        """After an error: a short apology, tried twice at most."""
+        try:
+            await with_retry(
+                partial(bot.send_message, chat_id, text, message_thread_id=thread_id or None),
+                what="sendMessage",
+                attempts=2,
+            )
+        except (TelegramError, Blocked) as exc:
+            log.warning("could not apologise in chat %s: %s", chat_id, exc.__class__.__name__)
