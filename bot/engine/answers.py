@@ -173,8 +173,12 @@ class Reader:
         words = {w for w in flat.split() if w not in STOPWORDS}
         if len(words) > SHORT_ANSWER:
             return None
+        reading = self.catalog.intents.get(self.matcher.match(text).intent or "")
+        describes_cause = reading is not None and reading.kind == "cause"  # "icloud storage is full": the problem
         for j, option in enumerate(node.options):
             for slot, value in option.set.items():
+                if describes_cause:
+                    break
                 if slot in self.catalog.questions and read_slot(self.catalog, slot, text) == value:
                     return str(j)
         if words:
