@@ -345,9 +345,12 @@ def run(ctx: click.Context) -> None:
             "(get one from @BotFather), or run `python -m bot chat` for the console."
         )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.tg.app import run_bot
+    from bot.tg.app import StartupError, run_bot
 
-    run_bot(settings, _catalog(_intents_dir(ctx, settings)))
+    try:
+        run_bot(settings, _catalog(_intents_dir(ctx, settings)))
+    except StartupError as exc:  # one masked line, exit 1: never a traceback with the token in it
+        raise click.ClickException(str(exc)) from None
 
 
 def main() -> None:

@@ -123,6 +123,7 @@ class Settings:
     hide_operator_names: bool = False
     retention_days: int = 90
     health_port: int = 0  # 0 = off
+    send_rate_limit: int = 30  # messages per second overall; 0 = no pacing
     log_level: str = "INFO"
     checkin_minutes: float = 30.0  # "Check back with me" writes after this long; 0 = no check-ins
 
@@ -165,6 +166,7 @@ class Settings:
             hide_operator_names=_bool(env, "HIDE_OPERATOR_NAMES", False),
             retention_days=_int(env, "RETENTION_DAYS", 90, low=1),
             health_port=_int(env, "HEALTH_PORT", 0, high=65535),
+            send_rate_limit=_int(env, "SEND_RATE_LIMIT", 30, high=100_000),
             log_level=log_level,
             checkin_minutes=_float(env, "CHECKIN_MINUTES", 30.0, high=7 * 24 * 60),
         )

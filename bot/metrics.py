@@ -19,6 +19,9 @@ class Metrics:
         self.matches = Counter(
             "bot_matches_total", "Free-text messages understood, by category", ["category"], registry=r
         )
+        self.skipped_updates = Counter(
+            "bot_updates_skipped_total", "Updates that could not be parsed and were skipped", registry=r
+        )
         self.flood_drops = Counter("bot_flood_dropped_total", "Messages dropped by the flood limit", registry=r)
         self.followups = Counter(
             "bot_followups_total",

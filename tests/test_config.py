@@ -22,6 +22,7 @@ def test_defaults_from_an_empty_mapping(no_env_file):
     assert not settings.token
     assert settings.db_path == DEFAULT_DB
     assert settings.webhook_url is None and settings.session_ttl_hours == 24
+    assert settings.send_rate_limit == 30  # Telegram's limit, messages per second overall
 
 
 def test_values_from_a_mapping(no_env_file):
@@ -36,6 +37,7 @@ def test_values_from_a_mapping(no_env_file):
             "LOG_LEVEL": "debug",
             "WEBHOOK_URL": "https://example.org/hook",
             "WEBHOOK_SECRET": "abc_DEF-123",
+            "SEND_RATE_LIMIT": "0",
         },
         env_file=no_env_file,
     )
@@ -44,6 +46,7 @@ def test_values_from_a_mapping(no_env_file):
     assert settings.session_ttl_hours == 2 and settings.support_chat_id == -1001234567890
     assert settings.hide_operator_names is True and settings.log_level == "DEBUG"
     assert settings.webhook_secret.reveal() == "abc_DEF-123"
+    assert settings.send_rate_limit == 0
 
 
 def test_secret_is_masked_everywhere():
@@ -93,6 +96,8 @@ def test_environment_overrides_env_file(tmp_path):
         ("HEALTH_PORT", "0x10"),
         ("SUPPORT_CHAT_ID", "@mygroup"),
         ("HIDE_OPERATOR_NAMES", "maybe"),
+        ("SEND_RATE_LIMIT", "fast"),
+        ("SEND_RATE_LIMIT", "-1"),
         ("CHECKIN_MINUTES", "half an hour"),
         ("CHECKIN_MINUTES", "-5"),
         ("CHECKIN_MINUTES", "nan"),

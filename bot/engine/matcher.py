@@ -21,10 +21,21 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.model import Catalog, Intent, Match
-from bot.engine.text import clauses, features, looks_foreign, normalise, stem
+from bot.engine.text import (
+    FAMILY_WORDS,
+    PHONE_TOKEN,
+    clauses,
+    concepts,
+    features,
+    looks_foreign,
+    normalise,
+    stem,
+    unsure,
+)
 
 PHRASE_WEIGHT = 0.6  # best single phrase vs. the intent as a whole
 NB_WEIGHT = 0.5  # weight of the naive Bayes posterior added to the similarity score
+NB_TEMPERATURE = 1.0  # naive Bayes log-odds are divided by this before normalising
 NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
 CATEGORY_WEIGHT = 0.3  # weight of a second naive Bayes with one class per category (more data per class)
@@ -54,6 +65,10 @@ class Candidate:
 Vector = dict[str, float]
 
 
+def _with_concepts(feats: list[str]) -> set[str]:
+    return {*feats, *concepts(feats)}
+
+
 def _unit(vector: Vector) -> Vector:
     norm = math.sqrt(sum(w * w for w in vector.values()))
     return {f: w / norm for f, w in vector.items()} if norm else {}
@@ -78,7 +93,9 @@ class Matcher:
         pair_weight: float = PAIR_WEIGHT,
         category_weight: float = CATEGORY_WEIGHT,
         general_margin: float = GENERAL_MARGIN,
+        nb_temperature: float = NB_TEMPERATURE,
     ) -> None:
+        self.nb_temperature = nb_temperature
         self.general_margin = general_margin
         self.category_weight = category_weight
         self.scope_mass = scope_mass
@@ -98,12 +115,13 @@ class Matcher:
         for _, text in docs:
             for words, _ruled_out in clauses(text):
                 self._vocab.update(w for w in words if w.isalpha() and len(w) >= 3)
+        self._vocab.update(FAMILY_WORDS)  # a brand the content never names is a word, not a typo
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._vocab):
             self._by_initial[word[0]].append(word)
         self._corrections: dict[str, str | None] = {}
 
-        doc_features = [(i, set(features(text))) for i, text in docs]
+        doc_features = [(i, _with_concepts(features(text))) for i, text in docs]
         owners: dict[str, set[int]] = defaultdict(set)
         for i, feats in doc_features:
             for f in feats:
@@ -167,6 +185,7 @@ class Matcher:
             for i, intent in enumerate(self._intents)
             if intent.requires
         ]
+        self._phone_intents = [i for i, terms in self._requires if f" {PHONE_TOKEN} " in terms]
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
         self._by_id_index = {intent.id: i for i, intent in enumerate(self._intents)}
@@ -195,9 +214,16 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """The best intent, or category 'none' when the message is foreign, empty or below the cutoff."""
-        if not text.strip() or looks_foreign(text):
-            return Match(None, "none", 0.0)
-        remainder = self._without_generic_alert(text)
+        flat = normalise(text)
+        if not text.strip() or looks_foreign(text) or unsure(flat, normalised=True):
+            return Match(None, "none", 0.0)  # "no idea" answers nothing and asks for nothing
+        if f" {PHONE_TOKEN} " in f" {flat} " and self._phone_intents:
+            # help seekers don't post phone numbers, adverts and scams do: the intent that requires one decides
+            scores, _, _, _ = self._scores(text)
+            best = max(self._phone_intents, key=lambda i: scores.get(i, 0.0))
+            intent = self._intents[best]
+            return Match(intent.id, intent.category, round(max(scores.get(best, 0.0), self.cutoff), 4))
+        remainder = self._without_generic_alert(flat)
         if remainder is not None:
             # labelling rule 3: a bare generic alert is general; the same alert plus a cause is that cause
             rest = self.match(remainder) if normalise(remainder) else None
@@ -205,7 +231,8 @@ class Matcher:
                 return rest
             alert_intent = self._generic_alert_owner
             return Match(alert_intent.id if alert_intent else None, "general", 1.0)
-        scores, evidence, posterior, alerted = self._scores(text)
+        scores, similarity, posterior, alerted = self._scores(text)
+        evidence = max(similarity.values(), default=0.0)
         ranked = self._top(scores, 3)
         top_alerted = bool(ranked) and self._by_id_index[ranked[0].intent.id] in alerted
         if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general") and not top_alerted:
@@ -232,9 +259,8 @@ class Matcher:
 
     # ------------------------------------------------------------ scoring
 
-    def _without_generic_alert(self, text: str) -> str | None:
-        """The text with a pasted generic alert cut out, or None when it contains none."""
-        flat = normalise(text)
+    def _without_generic_alert(self, flat: str) -> str | None:
+        """The normalised text with a pasted generic alert cut out, or None when it contains none."""
         words = set(flat.split())
         for alert, alert_words, i in self._alerts:
             if self._intents[i].kind != "general" or len(alert_words & words) * 2 < len(alert_words):
@@ -262,25 +288,27 @@ class Matcher:
                     fixed = self._correct(word)
                     if fixed:
                         corrections[word] = fixed
-        plain = set(features(parsed))
-        found = set(features(parsed, corrections)) if corrections else plain
+        plain = _with_concepts(features(parsed))
+        found = _with_concepts(features(parsed, corrections)) if corrections else plain
         # a corrected word is a guess ("capital" may be "capitan", or just the capital of France): weigh it less
         vector = _unit({f: self._idf[f] for f in found if f in self._idf})
         return {f: w if f in plain else w * CORRECTED_WEIGHT for f, w in vector.items()}
 
-    @staticmethod
-    def _posterior(query: Vector, base: list[float], boosts: dict[str, list[tuple[int, float]]]) -> list[float]:
-        """Naive Bayes posterior over the classes (uniform prior) for the query's features."""
+    def _posterior(self, query: Vector, base: list[float], boosts: dict[str, list[tuple[int, float]]]) -> list[float]:
+        """Naive Bayes posterior over the classes (uniform prior) for the query's features, tempered.
+
+        Naive Bayes counts every word as independent evidence, so a posterior of 0.99 is rarely earned: dividing
+        the log-odds by a temperature keeps a runner-up in sight."""
         log_post = [b * len(query) for b in base]
         for f in query:
             for j, boost in boosts.get(f, ()):
                 log_post[j] += boost
         top = max(log_post)
-        odds = [math.exp(lp - top) for lp in log_post]
+        odds = [math.exp((lp - top) / self.nb_temperature) for lp in log_post]
         total = sum(odds)
         return [o / total for o in odds]
 
-    def _scores(self, text: str) -> tuple[dict[int, float], float, dict[int, float], set[int]]:
+    def _scores(self, text: str) -> tuple[dict[int, float], dict[int, float], dict[int, float], set[int]]:
         """Score per intent index, and the best similarity (plus keyword/alert bonus) without naive Bayes."""
         parsed = clauses(text)
         query = self._query(parsed)
@@ -331,4 +359,4 @@ class Matcher:
             category = self._posterior(query, self._cat_base, self._cat_boost)
             for i in scores:
                 scores[i] += self.category_weight * category[self._category_of[i]]
-        return scores, max(similarity.values(), default=0.0), posterior, set(alert_bonus)
+        return scores, similarity, posterior, set(alert_bonus)

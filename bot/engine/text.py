@@ -1,6 +1,6 @@
 """Text normalisation and feature extraction shared by the content loader and the matcher.
 
-Owns: normalise(), tokens(), features(), looks_foreign(). Imports only the standard library.
+Owns: normalise(), clauses(), features(), concepts(), unsure(), looks_foreign(). Imports only the standard library.
 """
 
 from __future__ import annotations
@@ -8,16 +8,20 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 MAX_CHARS = 2000  # longer messages are understood from their first part; keeps matching time bounded
 
+PHONE_TOKEN = "phonenumber"  # what any phone number in a text becomes ("call 1-800-555-0199" -> "call phonenumber")
+# a run of digits and separators: "1-800-555-0199", "+1 (888) 555-0142", "1.855.555.0177", "0800 123 4567"
+_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,20}\d(?![\w])")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
 _VERSION = re.compile(r"\b(ios|iphone|macos|windows)\s*\d+(?:\.\d+)*(?:\s*(?:pro max|pro|max|plus|mini|se))?\b")
 _CLAUSE = re.compile(r"[.!?;:,()\[\]\n|]+")
 _WORD = re.compile(r"[a-z0-9]+")
-_JOIN = [  # spellings folded into one token before tokenising
+_JOIN: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [  # spellings folded into one token
     (re.compile(r"\bwi[\s-]?fi\b|\bwifi\b|\bwlan\b"), "wifi"),
     (re.compile(r"\bi[\s-]cloud\b"), "icloud"),
     (re.compile(r"\bback(?:ed|ing|s)?[\s-]?ups?\b"), "backup"),
@@ -27,13 +31,23 @@ _JOIN = [  # spellings folded into one token before tokenising
     (re.compile(r"\be[\s-]mail\b"), "email"),
     (re.compile(r"\b(?:two|2)[\s-]?(?:factor|step)\b|\b2fa\b"), "twofactor"),
     (re.compile(r"\busb[\s-]c\b"), "usbc"),
+    (re.compile(r"\banti[\s-]?(virus|malware)\b"), r"anti\1"),
+    (re.compile(r"\bwindows security\b"), "windows defender"),
+    (  # security brands written as two words: "trend micro" -> "trendmicro"
+        re.compile(
+            r"\b(?:(trend)[\s-](micro)|(f)[\s-](secure)|(total)[\s-](av)|(g)[\s-](data)|(quick)[\s-](heal)"
+            r"|(zone)[\s-](alarm)|(malware)[\s-](bytes)|(bit)[\s-](defender)|(sentinel)[\s-](one)|(web)[\s-](root)"
+            r"|(mc)[\s-](afee))\b"
+        ),
+        lambda m: "".join(g for g in m.groups() if g),
+    ),
     (re.compile(r"\bmac[\s-]book\b"), "macbook"),
     (re.compile(r"\bi[\s-]?phone\b"), "iphone"),
     (re.compile(r"\bi[\s-]?os\b"), "ios"),
     (re.compile(r"\bset[\s-]?up\b"), "setup"),
     (re.compile(r"\bgrey(?:ed)?[\s-]?out\b|\bgray(?:ed)?[\s-]?out\b"), "greyedout"),
-    (re.compile(r"\bsign(?:ed)?[\s-]?(?:out|off)\b|\blog(?:ged)?[\s-]?out\b"), "signout"),
-    (re.compile(r"\bsign(?:ed)?[\s-]?in\b|\blog(?:ged)?[\s-]?in\b"), "signin"),
+    (re.compile(r"\bsign(?:ed|ing)?[\s-]?(?:out|off)\b|\blog(?:ged|ging)?[\s-]?out\b"), "signout"),
+    (re.compile(r"\bsign(?:ed|ing)?[\s-]?in\b|\blog(?:ged|ging)?[\s-]?in\b"), "signin"),
 ]
 STOPWORDS = frozenset(
     """no nope a an the and or but if so to of in on at by for with from into onto about as is am are was were be been
@@ -49,7 +63,21 @@ STOPWORDS = frozenset(
 NEGATORS = frozenset("not isnt arent wasnt werent nothing neither nor".split())
 LACK = frozenset({"enough", "sufficient", "much", "working", "work", "showing", "able"})
 RULED_OUT_AFTER = frozenset("plenty lots tons loads enough".split())  # "plenty of space": space is no problem
+SHORT_OF = frozenset("doesnt dont didnt hasnt havent cant without never no lack lacks".split())  # "... enough"
+SUBJECTS = frozenset("i ive already tried also we and even have".split())
 SCOPE_END = frozenset("but and though although however yet so because cause cuz".split())
+# "fails on every network", "all wifis", "on any network": a problem everywhere is not the network's
+EVERYWHERE = re.compile(
+    r"\b(?:every|all|each|(?<=on )any|(?<=with )any)\s+(?:the\s+)?(?:wifi\s+)?(?:wifi|network|connection)s?\b"
+    r"|\b(?:two|three|four|five|several|multiple|\d+)\s+(?:different\s+)?(?:wifi\s+)?(?:wifis|networks|connections)\b"
+)
+# what the person already did is no clue to the cause: "toggled backup off and on", "signed out and back in",
+# "restarted both", "i reinstalled itunes" (but "it restarts during the backup" is a symptom)
+TRIED = re.compile(
+    r"\b(?:toggled|turned|switched|flipped)\s+(?:\w+\s+){0,3}?(?:off\s+and\s+(?:back\s+)?on|on\s+and\s+off)(?:\s+again)?\b"
+    r"|\bsignout\s+(?:\w+\s+){0,3}?and\s+(?:back\s+)?(?:in|signin)\b|\bsignout\s+and\s+signin\b"
+    r"|(?:^|\b(?:i|ive|already|tried|also|we|and|even|have)\s+)(?:restarted|rebooted|reinstalled|power\s+cycled)\b"
+)
 NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
 FINE = re.compile(r"\b(?:(?:is|are|was|seems?|looks?)\s+)?(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
 NOT_THE_ISSUE = re.compile(
@@ -58,7 +86,8 @@ NOT_THE_ISSUE = re.compile(
 _FOREIGN = frozenset(
     """el la los las que mi mis por para una uno con como hacer copia seguridad respaldo puedo funciona tengo pero
     muy esta hay cuando porque desde
-    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf wird bei auch oder
+    der die das und ich nicht mein meine mit ist kann sicherung geht keine auf wird bei auch oder wie ein einen
+    von meinem meinen mache machen habe funktioniert warum immer
     le les je ne pas est mon ma une avec sauvegarde impossible fait faire mais pour des sur
     meu minha nao uma um com em trava cabo pelo pela mais tambem fazer seguranca
     il non della di che mio mia funziona anche""".split()
@@ -71,10 +100,21 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(_fold(text)))
 
 
+def _phone(match: re.Match[str]) -> str:
+    """10 to 15 digits in groups, the last of 3 or more: versions, sizes, dates and model lists are not numbers."""
+    found = match.group(0)
+    groups = re.findall(r"\d+", found)
+    digits = sum(len(g) for g in groups)
+    return f" {PHONE_TOKEN} " if 10 <= digits <= 15 and len(groups) >= 2 and len(groups[-1]) >= 3 else found
+
+
 def _fold(text: str) -> str:
     text = text[:MAX_CHARS].translate(_CONTROL)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _PHONE.sub(_phone, text)
+    if not text.isascii():  # plain ASCII has no accents to strip (and this is most messages)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = _APOSTROPHE.sub("", text)
     text = _STRETCH.sub(r"\1", text)
     for pattern, replacement in _JOIN:
@@ -101,6 +141,93 @@ def _unversioned(text: str) -> str:
     return _VERSION.sub(replace, text)
 
 
+# Quantities settle storage questions: "64 GB available" is room to spare, "15 GB free" for a 120 GB phone is not.
+PLENTY_GB = 20.0  # this much free, with nothing bigger named, is no storage problem
+SHORT_GB = 1.0  # less than this free is a lack of space
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(tb|terabytes?|gb|gigs?|gigabytes?|g|mb|megabytes?)\b"
+_FREE_AMOUNT = re.compile(_AMOUNT + r"\s+(?:of\s+)?(?:free|available|left|remaining|spare|unused|empty|open)\b")
+_AMOUNT_OF_AMOUNT = re.compile(
+    _AMOUNT.replace(r"\s*(tb", r"\s*(?:(tb")
+    + r")?\s+(?:used\s+)?(?:of|out of)\s+(?:my\s+|the\s+)?"
+    + _AMOUNT
+    + r"(?:\s+(?:is\s+|are\s+)?used)?"
+)
+_ANY_AMOUNT = re.compile(_AMOUNT)
+_NEEDED = re.compile(
+    r"\b(?:uses|using|needs|need|takes|requires|holds|size is|size of|backup is)\s+(?:about\s+|around\s+)?"
+    r"(\d+(?:\.\d+)?)\b(?!\s*(?:%|percent|min|hour|day|sec))"
+)
+_PLAN = re.compile(
+    r"\b(?:pay(?:ing)?\s+for|upgraded\s+to|(?:on|have|got)\s+the|plan\s+is|plan\s+of)\s+(?:the\s+|a\s+)?"
+    + _AMOUNT
+    + r"(?:\s+(?:icloud\s+)?(?:plan|tier|subscription))?|\b"
+    + _AMOUNT
+    + r"\s+(?:icloud\s+)?(?:plan|tier|subscription)\b|\b"
+    + _AMOUNT
+    + r"\s+(?:of\s+)?icloud\b"
+)
+_BACKUP_SIZE = re.compile(
+    r"\b(?:backup\s+is|backup\s+size(?:\s+is)?|next\s+backup(?:\s+size)?(?:\s+is)?|needs|requires|backup\s+of)"
+    r"\s+(?:only\s+|about\s+|around\s+|just\s+)?" + _AMOUNT + r"|\b" + _AMOUNT + r"\s+backup\b"
+)
+_MOSTLY_EMPTY = re.compile(r"\b(?:half|mostly|nearly|almost|largely)\s+empty\b|\b(?:barely|hardly)\s+used\b")
+
+
+def _gb(number: str, unit: str | None) -> float:
+    value = float(number)
+    if unit is None:
+        return value
+    if unit.startswith("t"):
+        return value * 1000
+    return value / 1000 if unit.startswith("m") else value
+
+
+def _first_amount(match: re.Match[str]) -> tuple[str, str | None]:
+    """(number, unit) of whichever alternative of an amount pattern matched."""
+    groups = match.groups()
+    k = next(i for i in range(0, len(groups), 2) if groups[i] is not None)
+    return groups[k], groups[k + 1]
+
+
+def _quantified(text: str) -> str:
+    """Amounts of free space rewritten as what they mean: space ruled out ("not space") or "not enough space".
+
+    Free space counts as short when the message names something bigger (a backup, the phone's data) than it.
+    """
+    amounts = [_gb(m.group(1), m.group(2)) for m in _ANY_AMOUNT.finditer(text)]
+    if amounts:  # "15 GB free and the phone uses 120": a bare number next to a unit shares it
+        amounts += [float(m.group(1)) for m in _NEEDED.finditer(text)]
+
+    def free(match: re.Match[str]) -> str:
+        room = _gb(match.group(1), match.group(2))
+        if room < SHORT_GB or any(a > room * 1.05 for a in amounts):
+            return " not enough space "
+        return " not space " if room >= PLENTY_GB else match.group(0)
+
+    def share(match: re.Match[str]) -> str:
+        used = _gb(match.group(1), match.group(2) or match.group(4))
+        total = _gb(match.group(3), match.group(4))
+        if not total:
+            return match.group(0)
+        if used / total >= 0.9:
+            return " not enough space "
+        return " not space " if used / total <= 0.6 else match.group(0)
+
+    text = _AMOUNT_OF_AMOUNT.sub(share, text)
+    text = _FREE_AMOUNT.sub(free, text)
+    room = bool(_MOSTLY_EMPTY.search(text)) or " not space " in text
+    text = _MOSTLY_EMPTY.sub(" not space ", text)
+    # a plan next to the size of the backup: "200gb plan, the backup is only 12gb" leaves room to spare
+    plans = [_gb(*_first_amount(m)) for m in _PLAN.finditer(text)]
+    needs = [_gb(*_first_amount(m)) for m in _BACKUP_SIZE.finditer(text)]
+    if plans and needs and max(needs) > max(plans) * 1.02:
+        return _BACKUP_SIZE.sub(lambda m: _ANY_AMOUNT.sub(" not enough space ", m.group(0)), text)
+    if room or (plans and needs and max(needs) <= max(plans) / 2):
+        text = _PLAN.sub(" not space ", text)
+        text = _BACKUP_SIZE.sub(lambda m: _ANY_AMOUNT.sub(" not space ", m.group(0)), text) if plans else text
+    return text
+
+
 _ANSWERED_NO = re.compile(r"^\s*(?:no|nope|nah|not it|not that)\s*(?:[,.!;]|$)")  # "? no," not "? no wifi"
 
 
@@ -110,7 +237,7 @@ def clauses(text: str) -> list[tuple[list[str], bool]]:
     A question the person answers with "no" is ruled out, and so is the rest of that answer's sentence:
     in "icloud full? no, 180gb free. wifi? the cafe one" both "icloud full" and "180gb free" are no clue.
     """
-    parts = re.split(r"(\?)", _unversioned(_fold(text)))
+    parts = re.split(r"(\?)", _quantified(_unversioned(_fold(text))))
     out: list[tuple[list[str], bool]] = []
     answering = False  # inside the sentence that answers "... ? no"
     for i in range(0, len(parts), 2):
@@ -182,9 +309,15 @@ def _negated_positions(words: list[str]) -> set[int]:
     negated: set[int] = set()
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not (i and words[i - 1] in NEGATORS)):
+        lacking = any(w in NEGATORS or w in SHORT_OF for w in words[max(0, i - 3) : i])  # "doesnt have enough"
+        if (word in NEGATORS and nxt not in LACK) or (word in RULED_OUT_AFTER and not lacking):
             negated.update(_scope(words, i + 1))
     joined = " ".join(words)
+    for m in TRIED.finditer(joined):
+        first = len(joined[: m.start()].split())
+        negated.update(j for j in range(first, len(joined[: m.end()].split())) if words[j] not in SUBJECTS)
+    for m in EVERYWHERE.finditer(joined):
+        negated.update(range(len(joined[: m.start()].split()) + 1, len(joined[: m.end()].split())))
     for m in NO_PROBLEM.finditer(joined):
         negated.update(_scope(words, len(joined[: m.end()].split())))
     for m in NOT_THE_ISSUE.finditer(joined):  # "my wifi is slow but thats not the issue": all of it ruled out
@@ -210,3 +343,75 @@ def looks_foreign(text: str) -> bool:
     foreign = sum(1 for w in words if w in _FOREIGN)
     english = sum(1 for w in words if w in _ENGLISH_HINTS)
     return (foreign >= 2 and english == 0) or (foreign >= 3 and foreign > 2 * english)
+
+
+# "I don't know", "no idea", "not sure": an answer about the person's own knowledge, never a problem
+_UNSURE = re.compile(
+    r"\b(?:i\s+)?(?:(?:really|honestly|just)\s+)?(?:dont|do not|didnt|did not)\s+know\b"
+    r"|\b(?:have\s+)?no\s+(?:idea|clue)\b"
+    r"|\bnot\s+(?:really\s+)?sure\b|\bunsure\b|\bidk\b|\bdunno\b|\bno\s+ideea\b|\bnot\s+a\s+clue\b|\bbeats\s+me\b"
+    r"|\bwho\s+knows\b|\bcant\s+(?:say|tell)\b|\bno\s+(?:freaking|bloody|fucking)\s+idea\b"
+)
+_UNSURE_FILLER = frozenset(
+    "sorry honestly tbh exactly mate man either maybe perhaps about hmm um uh er erm yet myself really totally".split()
+)
+
+
+def unsure(text: str, *, normalised: bool = False) -> bool:
+    """True when the whole message only says the person doesn't know ("no idea", "not sure tbh", "idk")."""
+    flat = text if normalised else normalise(text)
+    if not _UNSURE.search(flat):
+        return False
+    rest = _UNSURE.sub(" ", flat).split()
+    return all(w in STOPWORDS or w in _UNSURE_FILLER for w in rest)
+
+
+# Word families: a brand or word the content never names still reads like the ones it does. Each member
+# also yields the family's feature ("@security"), negated with it ("~@security"). Pairs are stemmed pairs.
+_FAMILIES = {
+    "@security": """antivirus antivirous antivirs antimalware virus viruses malware norton nortan mcafee mcaffee mcafe
+        kaspersky kapersky avast avg bitdefender eset nod32 webroot malwarebytes defender avira sophos trendmicro
+        panda fsecure totalav comodo zonealarm crowdstrike sentinelone emsisoft bullguard gdata quickheal lifelock
+        intego clamxav symantec cylance carbonblack""",
+    "@liquid": """water wet liquid spill spilt spilled spilling pool toilet rain rained raining sink bath bathtub
+        ocean sea lake river puddle swim swimming soaked drenched submerged moisture coffee tea beer wine juice soda
+        drink""",
+    "@impact": """fell fallen smashed stepped knocked thrown kicked crushed dented""",
+}
+_FAMILY_PAIRS = {
+    # stopwords are gone by then: "dropped it on the floor" is the pair "drop floor", "sat on my phone" "sat phone"
+    "@impact": [
+        "drop phone",
+        "drop iphone",
+        "drop floor",
+        "drop stair",
+        "drop ground",
+        "sat phone",
+        "sat iphone",
+        "ran over",
+    ],
+}
+
+
+def _family_index() -> dict[str, str]:
+    index = {stem(word): name for name, words in _FAMILIES.items() for word in words.split()}
+    for name, pairs in _FAMILY_PAIRS.items():
+        index.update((" ".join(stem(w) for w in pair.split()), name) for pair in pairs)
+    return index
+
+
+_FAMILY_OF = _family_index()
+
+
+FAMILY_WORDS = frozenset(word for words in _FAMILIES.values() for word in words.split())
+
+
+def concepts(feats: Iterable[str]) -> list[str]:
+    """The word-family features of `features()` output: "kaspersky" adds "@security", "~norton" "~@security"."""
+    out: list[str] = []
+    for f in feats:
+        negated = f.startswith("~")
+        family = _FAMILY_OF.get(f.lstrip("~").replace("~", ""))
+        if family is not None:
+            out.append("~" + family if negated else family)
+    return list(dict.fromkeys(out))

@@ -145,8 +145,15 @@ def open_file(path: Path | str) -> sqlite_utils.Database:
     db.enable_wal()
     db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives a killed process, fast commits
     db.execute("PRAGMA busy_timeout=5000")
+    db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros: /forget leaves no words
     migrate(db)
     return db
+
+
+def scrub(db: sqlite_utils.Database) -> None:
+    """After deleting a person's data: copy the WAL into the database and empty it, so the old versions of
+    the deleted rows that the WAL still holds are gone too (secure_delete has zeroed them in the pages)."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def open_memory() -> sqlite_utils.Database:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from bot.engine.model import Match, Outcome, Session
+from bot.storage.db import scrub
 from bot.storage.text import redact, storable
 
 # every table that holds a person's data, by the column that says whose
@@ -85,6 +86,7 @@ class SqliteSessions:
             ).rowcount
             for table in tables:
                 removed += self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", [value]).rowcount
+        scrub(self.db)
         return removed
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.desk.cases import CaseDesk
@@ -31,11 +33,16 @@ from bot.engine.model import Catalog
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.storage import Store
+from bot.tg import masking
 from bot.tg.conversation import OrderedUpdateProcessor
 from bot.tg.delivery import with_retry
 from bot.tg.handlers import MAX_INPUT, Handlers
 from bot.tg.inbound import command_descriptions
+from bot.tg.lifecycle import BotApplication
+from bot.tg.masking import Masker, SecretFilter
 from bot.tg.operators import TelegramOperatorChat
+from bot.tg.updates import ScreenedBot
+from bot.tg.webhook import cap_request_bodies
 
 log = logging.getLogger(__name__)
 
@@ -45,47 +52,32 @@ MAX_CONCURRENT_UPDATES = 256
 # more CPU than it saves. Telegram serves one bot's requests fine over a few dozen keep-alive connections.
 # Eight keep-alive connections measured fastest (scripts/bench_telegram.py: 4, 8, 12, 16, 32, 256 tried).
 CONNECTION_POOL = 8
+# A send waiting for a free connection has not gone out yet, so waiting longer is safe; PTB's default of 1 s
+# turned bursts of 100 chats into TimedOut errors and retries (bench_telegram.py --people 100).
+POOL_TIMEOUT = 10.0
 DAY = 24 * 3600.0
 
 # PTB's six generic parameters add nothing here
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-class TokenFilter(logging.Filter):
-    """Replaces the bot token anywhere in a log record (message, arguments, traceback) with "<token>"."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.secrets = [s for s in dict.fromkeys((token, quote(token, safe=""))) if s]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<token>")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        record.msg = self._clean(record.getMessage())
-        record.args = ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
+# The filter that masks the token (and the webhook secret) in log records: bot/tg/masking.py
+TokenFilter = SecretFilter
 
 
-def configure_logging(settings: Settings) -> None:
-    """Quiet the HTTP client (its INFO lines carry URLs with the token) and mask the token everywhere."""
+class StartupError(Exception):
+    """The bot could not start (refused token, unreachable Bot API, unusable database ...): one masked line."""
+
+
+def configure_logging(settings: Settings) -> Masker:
+    """Quiet the HTTP client (its INFO lines carry URLs with the token); mask the token and the webhook
+    secret in every log record and uncaught exception; keep start-up failures to one line each."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    token_filter = TokenFilter(settings.token.reveal())
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenFilter) for f in handler.filters):
-            handler.addFilter(token_filter)
+    return masking.install(settings)
 
 
 def file_url(api_url: str) -> str:
@@ -105,9 +97,33 @@ async def purge_daily(store: Store, retention_days: int, clock: Callable[[], flo
         await asyncio.sleep(every)
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's documented limits: ~30 messages/s overall, 20/min per group; 429s waited out and retried."""
-    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3)
+GROUP_RATE_LIMIT = 20  # messages a minute in one group: Telegram's limit, not raised by a local Bot API server
+
+
+def default_rate_limiter(per_second: int = 30) -> AIORateLimiter:
+    """Telegram's documented limits: `per_second` (SEND_RATE_LIMIT, default ~30) messages overall, 0 for no
+    overall pacing; 20 a minute per group. No retries here: a 429 is waited out by bot/tg/delivery.py, within
+    the deadlines of bot/tg/policy.py."""
+    return AIORateLimiter(overall_max_rate=per_second, group_max_rate=GROUP_RATE_LIMIT, max_retries=0)
+
+
+def screened_bot(
+    settings: Settings,
+    rate_limiter: BaseRateLimiter,  # type: ignore[type-arg]  # PTB leaves its parameter open
+    metrics: Metrics,
+) -> ScreenedBot:
+    """The bot, with getUpdates parsed one update at a time (bot/tg/updates.py) and PTB's own request defaults
+    otherwise, except a pool of CONNECTION_POOL connections for sending, waited for up to POOL_TIMEOUT
+    (getUpdates has a connection of its own)."""
+    urls = {"base_url": settings.api_url, "base_file_url": file_url(settings.api_url)} if settings.api_url else {}
+    return ScreenedBot(
+        settings.token.reveal(),
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL, pool_timeout=POOL_TIMEOUT),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter,
+        on_skipped=metrics.skipped_updates.inc,
+        **urls,
+    )
 
 
 def build_application(
@@ -151,20 +167,19 @@ def build_application(
         if on_shutdown is not None:
             on_shutdown()
 
+    metrics = metrics or Metrics()
+    limiter = default_rate_limiter(settings.send_rate_limit) if rate_limiter is None else rate_limiter
     builder = (
         ApplicationBuilder()
-        .token(settings.token.reveal())
+        .application_class(BotApplication)
+        .bot(screened_bot(settings, limiter, metrics))
         .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .connection_pool_size(CONNECTION_POOL)
-        .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if settings.api_url:
-        builder = builder.base_url(settings.api_url).base_file_url(file_url(settings.api_url))
     app: App = builder.build()
     desk = build_desk(settings, engine, store, app.bot, flood)
-    Handlers(desk, store, metrics or Metrics(), clock=clock).register(app)
+    Handlers(desk, store, metrics, clock=clock).register(app)
     return app
 
 
@@ -201,15 +216,42 @@ def use_fast_event_loop() -> bool:
 
 
 def run_bot(settings: Settings, catalog: Catalog) -> None:
-    """Run until SIGINT/SIGTERM: polling, or a webhook server when settings.webhook_url is set."""
-    configure_logging(settings)
+    """Run until SIGINT/SIGTERM: polling, or a webhook server when settings.webhook_url is set.
+
+    A failure to start raises StartupError with one masked line; nothing else escapes with a traceback.
+    """
+    masker = configure_logging(settings)
     use_fast_event_loop()
-    store = Store.open(settings.db_path)
+    try:
+        store = Store.open(settings.db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise StartupError(masker.clean(f"cannot open the database {settings.db_path}: {exc}")) from None
+    try:
+        _serve(settings, catalog, store)
+    except InvalidToken:
+        where = f" at {settings.api_url}" if settings.api_url else ""
+        raise StartupError(
+            f"the Bot API{where} refused the bot token: check TELEGRAM_BOT_TOKEN"
+            + (" and the path of TELEGRAM_API_URL (it should end in /bot)" if settings.api_url else "")
+        ) from None
+    except NetworkError as exc:  # includes TimedOut
+        where = settings.api_url or "api.telegram.org"
+        raise StartupError(masker.clean(f"cannot reach the Bot API at {where}: {exc}")) from None
+    except TelegramError as exc:
+        raise StartupError(masker.clean(f"the Bot API refused to start the bot: {exc}")) from None
+    except (sqlite3.Error, OSError) as exc:  # e.g. the webhook port is taken, the database became read-only
+        raise StartupError(masker.clean(f"could not start: {exc.__class__.__name__}: {exc}")) from None
+    finally:
+        store.close()
+
+
+def _serve(settings: Settings, catalog: Catalog, store: Store) -> None:
     metrics = Metrics()
     health = HealthServer(metrics, settings.health_port).start() if settings.health_port > 0 else None
     app = build_application(settings, catalog, store, metrics=metrics, on_shutdown=health.stop if health else None)
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+        cap_request_bodies()
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.engine.matcher import Matcher
@@ -210,3 +212,152 @@ def test_rank_orders_by_score(tiny_matcher):
     ranked = tiny_matcher.rank("computer disk is full")
     assert ranked[0].intent.id == "disk_full"
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+
+# ---------------------------------------------------------------- the weak kinds of issue 10, by kind of wording
+
+
+def _category_of(catalog, intent_id: str) -> str:
+    return catalog.intents[intent_id].category
+
+
+def _names(catalog, word: str) -> bool:
+    """True when some phrase, keyword or alert of the content contains `word` as words."""
+    return any(
+        re.search(rf"\b{re.escape(word)}\b", text.lower())
+        for intent in catalog.intents.values()
+        for text in (*intent.phrases, *intent.keywords, *intent.alerts)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kaspersky is on my laptop, could it stop itunes backing up",
+        "webroot on this pc and the iphone backup errors halfway",
+        "malwarebytes premium, apple devices app fails to back up",
+        "windows security blocked apple mobile device and backups fail",
+        "i think my virus protection is stopping the backup on the computer",
+    ],
+)
+def test_security_software_by_brand(catalog, matcher, text):
+    """Security software named by brand or loosely is the security-software cause."""
+    assert matcher.match(text).category == _cause_of(catalog, "mcafee is blocking")
+
+
+@pytest.mark.parametrize("brand", ["emsisoft", "bullguard", "quick heal", "g data"])
+def test_a_brand_the_content_never_names_still_reads_as_security_software(catalog, matcher, brand):
+    """The word family carries brands that no phrase mentions."""
+    assert not _names(catalog, brand)
+    match = matcher.match(f"{brand} is installed on my pc and the itunes backup of my iphone fails")
+    assert match.category == _cause_of(catalog, "mcafee is blocking")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my apple id got disabled and now nothing backs up",
+        "it says it can't access my account every time the backup starts",
+        "I changed my Apple ID password and now the backup keeps asking for it",
+        "icloud wont take my password anymore so no backups",
+        "locked out of my apple account, no icloud backup",
+    ],
+)
+def test_loose_account_wording(matcher, text):
+    """Account problems written loosely are account problems, not encryption or storage."""
+    assert matcher.match(text).category == "account"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phone got wet and since then itunes doesn't detect it",
+        "my kid spilled juice on the iphone, now the laptop doesn't recognise it for the backup",
+        "dropped it down the stairs and now it disconnects from itunes during the backup",
+        "the usb port on my pc is dead and the iphone backup keeps stopping",
+        "the cable only charges, no data, and finder never shows the phone",
+    ],
+)
+def test_hardware_clues(matcher, text):
+    """Water, a drop, a dead port or a charge-only cable, with a backup that fails, is hardware."""
+    assert matcher.match(text).category == "hardware"
+
+
+def test_a_wet_phone_without_a_backup_is_a_repair(catalog, matcher):
+    """Water damage with no backup in the message stays out of scope."""
+    assert matcher.match("dropped my iphone in water, is it ruined").category == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call our iCloud helpline 1-800-555-0199 for instant backup support",
+        "icloud storage full? our experts are available at 1.855.555.0177 call now",
+        "apple id disabled? call +1 (888) 555-0142, we unlock it in minutes",
+    ],
+)
+def test_posts_with_phone_numbers_are_never_troubleshooting(catalog, matcher, text):
+    """A post with a phone number is out of scope, whatever backup words it uses."""
+    match = matcher.match(text)
+    assert match.category == "none"
+    assert catalog.intents[match.intent].kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i move everything from my old iphone to the new one",
+        "quick start stuck on transferring data for hours",
+        "my new iphone arrived, how do i set it up from the old one",
+    ],
+)
+def test_moving_to_a_new_iphone_is_out_of_scope(matcher, text):
+    """A transfer question about a new iPhone is not a failed backup."""
+    assert matcher.match(text).category == "none"
+
+
+def test_a_new_iphone_with_no_icloud_space_is_storage(catalog, matcher):
+    """The same move with a backup that doesn't fit in iCloud is the storage cause."""
+    text = "new iphone comes friday and the old one can't back up, icloud says not enough storage"
+    assert matcher.match(text).category == "storage"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the battery drains and iCloud says not enough storage",
+        "phone gets hot and slow lately, and it says icloud storage full so it can't back up",
+        "my camera is broken but whatever, cant back up cause icloud has no space",
+    ],
+)
+def test_mixed_messages_keep_the_backup_problem(matcher, text):
+    """A repair-sounding complaint next to a backup blocker: the backup blocker wins."""
+    assert matcher.match(text).category == "storage"
+
+
+@pytest.mark.parametrize("text", ["i don't know", "no idea", "not sure", "idk", "dunno tbh", "no clue sorry"])
+def test_not_knowing_matches_no_intent(matcher, text):
+    """'I don't know' answers nothing: no intent at all."""
+    assert matcher.match(text).intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "not_category"),
+    [
+        ("I pay for 2 TB and it's half empty but the backup still fails", "storage"),
+    ],
+)
+def test_quantities_and_everywhere_rule_a_category_out(matcher, text, not_category):
+    """Numbers that leave room, or a failure on every network, rule that category out."""
+    assert matcher.match(text).category != not_category
+
+
+def test_failing_on_every_network_is_not_the_wifi(matcher):
+    """Every network failing rules out the Wi-Fi cause (an outage at Apple stays possible)."""
+    wifi = matcher.match("the wifi keeps dropping during the backup").intent
+    assert matcher.match("it fails on every network i've tried, home, work, my sisters").intent != wifi
+
+
+def test_too_little_room_on_the_computer_is_storage(matcher):
+    """15 GB free for a phone that uses 120 is the computer's disk."""
+    assert matcher.match("the laptop has 15 GB free and the phone uses 120, itunes backup fails").category == "storage"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.text import MAX_CHARS, clauses, features, looks_foreign, normalise, stem
+from bot.engine.text import MAX_CHARS, PHONE_TOKEN, clauses, concepts, features, looks_foreign, normalise, stem, unsure
 
 ODD = [
     "",
@@ -132,3 +132,145 @@ def test_foreign_text_is_detected(raw):
 def test_english_is_not_foreign(raw):
     """English messages, even with a stray accented or foreign-looking word, are not foreign."""
     assert not looks_foreign(raw)
+
+
+SPACE = stem("space")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "call 1-800-555-0199 now",
+        "+1 (888) 555-0142 toll free",
+        "dial 1.855.555.0177",
+        "helpline 0800 123 4567",
+        "+44 20 7946 0958",
+    ],
+)
+def test_phone_numbers_become_one_token(raw):
+    """Any phone number, however it is written, is the same token."""
+    assert PHONE_TOKEN in normalise(raw).split()
+
+
+@pytest.mark.parametrize("raw", ["ios 17.5.1", "2024-01-15", "128 256 512 gb", "iphone 12 13 14 15 16", "error -54"])
+def test_versions_dates_and_sizes_are_not_phone_numbers(raw):
+    """Versions, dates, sizes and lists of models keep their digits."""
+    assert PHONE_TOKEN not in normalise(raw).split()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("i don't know", True),
+        ("no idea", True),
+        ("Not sure!", True),
+        ("idk tbh", True),
+        ("dunno, sorry", True),
+        ("i have no clue", True),
+        ("no idea why my icloud backup fails", False),
+        ("not sure, maybe the wifi", False),
+        ("i dont know my apple id password", False),
+        ("no", False),
+    ],
+)
+def test_unsure_is_only_a_message_that_says_nothing_else(raw, expected):
+    """'no idea' alone is an unsure answer; with a problem named after it, it is not."""
+    assert unsure(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "family"),
+    [
+        ("emsisoft blocks it", "@security"),
+        ("trend micro is installed", "@security"),
+        ("F-Secure on the pc", "@security"),
+        ("it went for a swim in the lake", "@liquid"),
+        ("spilled coffee on it", "@liquid"),
+        ("dropped my phone on the stairs", "@impact"),
+        ("i sat on my phone", "@impact"),
+    ],
+)
+def test_word_families(raw, family):
+    """A brand or word of a family yields the family's feature, also when written as two words."""
+    assert family in concepts(features(raw))
+
+
+def test_a_ruled_out_family_member_rules_out_the_family():
+    """'not norton' is no clue for security software."""
+    assert concepts(features("its not norton")) == ["~@security"]
+
+
+def test_wifi_dropping_is_no_impact():
+    """'drop' alone is how connections fail, not a fall: no impact family."""
+    assert "@impact" not in concepts(features("wifi keeps dropping during the backup"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "the phone says 64 GB available",
+        "mac has 400gb free",
+        "i have 1tb free on icloud",
+        "used 20gb of 200gb",
+        "I pay for 2 TB and it's half empty",
+        "the icloud plan is 200gb and the backup is only 12gb",
+    ],
+)
+def test_room_to_spare_rules_space_out(raw):
+    """Amounts that leave room to spare say space is not the problem."""
+    feats = features(raw)
+    assert "~" + SPACE in feats and SPACE not in feats
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "the laptop has 15 GB free and the phone uses 120",
+        "c drive: 9 gb left, the backup needs about 70",
+        "only 200mb left",
+        "used 4.9 gb of 5 gb",
+        "50gb plan, backup needs 74gb",
+        "the computer doesnt have enough free space",
+    ],
+)
+def test_too_little_room_is_a_lack_of_space(raw):
+    """Free space smaller than what must fit, or almost none, is a lack of space (a positive clue)."""
+    feats = features(raw)
+    assert SPACE in feats and "~" + SPACE not in feats
+
+
+def test_the_free_tier_is_not_free_space():
+    """'the free 5gb' names the plan, not room to spare."""
+    assert "~" + SPACE not in features("i only have the free 5gb")
+
+
+@pytest.mark.parametrize("raw", ["it fails on every network i tried", "all wifi networks fail", "same on any network"])
+def test_failing_everywhere_rules_the_network_out(raw):
+    """A failure on every network is no clue for the network."""
+    feats = features(raw)
+    assert not {"wifi", "network"} & set(feats)
+
+
+@pytest.mark.parametrize(
+    ("raw", "ruled_out"),
+    [
+        ("toggled icloud backup off and on", "~" + stem("toggled")),
+        ("signed out of icloud and back in", "~signout"),
+        ("i restarted both", "~" + stem("restarted")),
+        ("already reinstalled itunes", "~" + stem("reinstalled")),
+    ],
+)
+def test_what_was_tried_is_ruled_out(raw, ruled_out):
+    """Something the person already did is not a clue to the cause."""
+    assert ruled_out in features(raw)
+
+
+@pytest.mark.parametrize("raw", ["the phone restarted during the backup", "it keeps restarting"])
+def test_a_restart_that_happens_is_a_symptom(raw):
+    """The phone restarting by itself stays a positive clue."""
+    assert stem("restarted") in features(raw)
+
+
+def test_signing_in_folds_like_sign_in():
+    """'signing in again' is the same token as 'sign in'."""
+    assert normalise("signing in again") == normalise("sign in again")

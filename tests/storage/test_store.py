@@ -271,6 +271,29 @@ def test_forget_user_empties_every_table_that_has_a_user_id(store):
         assert store.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = 8") == [(1,)], table
 
 
+@pytest.mark.parametrize("forget", ["user", "key"])
+def test_forgotten_words_leave_every_database_file(tmp_path, forget):
+    """After forgetting, the person's words are in none of the files' bytes (database, -wal, -shm), while
+    another person's words are kept: deleted content is zeroed and the WAL checkpointed."""
+    path = tmp_path / "words.sqlite3"
+    store = Store.open(path)
+    mine, theirs = "zebraquartz", "marmotopal"
+    for n in range(30):  # many versions of the row, in many WAL frames
+        session = Session(state="idle", words=(f"{mine} backup fails {n}",), started=NOW, last_active=NOW)
+        store.sessions.record("tg:1:0:1", session, now=NOW + n, user_id=1, chat_id=1, text=f"{mine} {n}")
+    store.sessions.record("tg:2:0:2", Session(words=(theirs,)), now=NOW, user_id=2, chat_id=2, text=theirs)
+    assert mine.encode() in b"".join(p.read_bytes() for p in tmp_path.iterdir())  # the test can see it
+    if forget == "user":
+        store.sessions.forget_user(1)
+    else:
+        store.sessions.forget_key("tg:1:0:1")
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert mine.encode() not in files
+    assert theirs.encode() in files
+    assert store.sessions.load("tg:2:0:2").words == (theirs,)
+    store.close()
+
+
 def test_purge_covers_checkins_and_incidents(store):
     """Past check-ins and ended incidents (with their subscribers) older than the cut-off go; a check-in still
     waiting and an active incident stay, however old."""

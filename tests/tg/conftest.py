@@ -17,6 +17,7 @@ from bot.engine.machine import Engine
 from bot.engine.model import Catalog
 from bot.storage import Store
 from bot.tg.app import ALLOWED_UPDATES, App, build_application
+from bot.tg.policy import policy
 from tests.tg.fake_bot_api import FakeBotApi
 
 TOKEN = "123:abc"
@@ -36,8 +37,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retry backoff in milliseconds instead of seconds: same behaviour, faster tests."""
+    """Retry backoff in milliseconds instead of seconds: same behaviour, faster tests. Each test starts with
+    the delivery policy out of shutdown (an earlier test's application may have stopped)."""
     monkeypatch.setattr("bot.tg.delivery.FIRST_DELAY", 0.02)
+    policy.reset()
 
 
 @pytest.fixture(scope="session")

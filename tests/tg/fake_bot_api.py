@@ -32,11 +32,12 @@ class Call:
     params: Json
     status: int  # HTTP status answered (0: connection dropped)
     token: str
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
 class Fault:
-    kind: str  # "429", "500", "403", "drop"
+    kind: str  # "429", "500", "403", "400", "drop"
     retry_after: int = 1
 
 
@@ -49,6 +50,7 @@ class _State:
     admins: set[tuple[int, int]] = field(default_factory=set)
     forums: set[int] = field(default_factory=set)
     dead_tokens: set[str] = field(default_factory=set)
+    refused_tokens: set[str] = field(default_factory=set)
     webhook: Json = field(default_factory=dict)
     commands: list[Json] = field(default_factory=list)
     topic_rights_missing: bool = False  # createForumTopic fails as for a bot without Manage Topics
@@ -110,9 +112,14 @@ class FakeBotApi:
     # ------------------------------------------------------------ configuration
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
-        """The next `times` calls of `method` fail: "429" (retry_after), "500", "403" or "drop"."""
+        """The next `times` calls of `method` fail: "429" (retry_after), "500", "403", "400" or "drop"."""
         with self._cond:
             self._s.faults.setdefault(method, []).extend(Fault(kind, retry_after) for _ in range(times))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not used up yet."""
+        with self._cond:
+            self._s.faults.clear()
 
     def make_admin(self, chat_id: int, user_id: int) -> None:
         with self._cond:
@@ -136,6 +143,11 @@ class FakeBotApi:
         """Every later request made with `token` has its connection dropped, as if its process had died."""
         with self._cond:
             self._s.dead_tokens.add(token)
+
+    def refuse_token(self, token: str) -> None:
+        """Every later request made with `token` is answered 401 Unauthorized, as for a revoked token."""
+        with self._cond:
+            self._s.refused_tokens.add(token)
 
     # ------------------------------------------------------------ injecting updates
 
@@ -294,6 +306,11 @@ class FakeBotApi:
                 self.press_label(user_id, chat_id, label)
                 return label
         raise AssertionError(f"none of {labels!r} in chat {chat_id}: {self.texts(chat_id)}")
+
+    def send_raw(self, **payload: Any) -> Json:
+        """An update with exactly this content besides its id (for updates PTB cannot parse)."""
+        with self._cond:
+            return self._queue(**payload)
 
     def redeliver(self, update: Json) -> None:
         """Queue an update again with the same update_id (Telegram repeats one it thinks was not received)."""
@@ -465,6 +482,9 @@ class FakeBotApi:
         """(HTTP status, body); body None drops the connection."""
         with self._cond:
             dead = token in self._s.dead_tokens
+            if token in self._s.refused_tokens:
+                self._s.calls.append(Call(method, params, 401, token))
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
             faults = self._s.faults.get(method)
             fault = faults.pop(0) if faults else None
         if dead or (fault and fault.kind == "drop"):
@@ -479,6 +499,7 @@ class FakeBotApi:
                     429: f"Too Many Requests: retry after {fault.retry_after}",
                     500: "Internal Server Error",
                     403: "Forbidden: bot was blocked by the user",
+                    400: "Bad Request: chat not found",
                 }[status],
             }
             if status == 429:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from bot.engine.machine import Engine
 from bot.engine.model import Catalog
+from bot.metrics import Metrics
 from tests.tg.conftest import ICLOUD_MENU, MENU, BotFactory, joined
 from tests.tg.fake_bot_api import FakeBotApi
 
@@ -73,3 +75,53 @@ async def test_error_in_a_handler_is_apologised_and_the_bot_goes_on(
         fake.send_text(23, "/start")
         texts = await fake.wait_sent_exactly(23, 2)
     assert texts == [catalog.text("error"), joined(catalog.text("greeting"), MENU)]
+
+
+async def test_a_400_is_never_retried(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
+    # "Bad Request: chat not found" is permanent: PTB's BadRequest subclasses NetworkError, but resending it
+    # only holds the conversation. One try for the reply, one for the apology, and the bot goes on.
+    fake.fail("sendMessage", "400", times=20)
+    async with bot():
+        fake.send_text(24, "/start")
+        await fake.wait_for(lambda: len(fake.calls("sendMessage", ok_only=False)) >= 2)
+        await asyncio.sleep(0.3)
+        assert len(fake.calls("sendMessage", ok_only=False)) == 2  # the reply and the apology, once each
+        fake.clear_faults()
+        fake.send_text(24, "/start")
+        texts = await fake.wait_sent_exactly(24, 1)
+    assert texts == [joined(catalog.text("greeting"), MENU)]
+
+
+async def test_an_update_ptb_cannot_parse_is_skipped_and_polling_goes_on(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One batch: a good update, one PTB cannot parse (its chat has no type, as from a Bot API server of
+    # another version), another good one, and a bad one last. Both good ones are answered, the bad ones are
+    # skipped with their ids only in the log, counted, and confirmed (the offset moves past the last one).
+    private = "my private words about the backup"
+    bad = {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": 27},
+        "text": private,
+        "from": {"id": 27, "is_bot": False, "first_name": "U"},
+    }
+    fake.send_text(25, "/start")
+    first_bad = fake.send_raw(message=bad)["update_id"]
+    fake.send_text(26, "/start")
+    last_bad = fake.send_raw(message=bad)["update_id"]
+    metrics = Metrics()
+    async with bot(metrics=metrics):
+        await fake.wait_sent(25, 1)
+        await fake.wait_sent(26, 1)
+        await fake.wait_for(lambda: fake.confirmed > last_bad, what="the offset past the bad update")
+        fake.send_text(25, "1")
+        await fake.wait_sent(25, 2)
+    assert metrics.skipped_updates._value.get() == 2
+    skipped = [r.getMessage() for r in caplog.records if "could not be parsed" in r.getMessage()]
+    assert skipped == [
+        f"update {first_bad} could not be parsed, skipped (TypeError)",
+        f"update {last_bad} could not be parsed, skipped (TypeError)",
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert private not in caplog.text

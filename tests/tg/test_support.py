@@ -134,3 +134,20 @@ async def test_groups_are_paced_to_twenty_a_minute() -> None:
 
     assert await burst(5) < 0.1
     assert await burst(-100) >= 0.3
+
+
+async def test_send_rate_limit_paces_every_chat_together(fake: FakeBotApi, bot: BotFactory) -> None:
+    # SEND_RATE_LIMIT=5: fifteen people writing at once get their replies over two seconds or more (a burst
+    # of five, then five a second); 0 takes the overall pacing away, the group limit stays.
+    people = range(5000, 5015)
+    async with bot(settings={"send_rate_limit": 5}):
+        for person in people:
+            fake.send_text(person, "/start")
+        await fake.wait_for(lambda: len(fake.sent()) == len(people), timeout=20)
+        times = sorted(c.at for c in fake.calls("sendMessage"))
+    assert times[-1] - times[0] >= 1.5
+    async with bot(settings={"send_rate_limit": 0}) as app:
+        limiter = app.bot.rate_limiter
+        assert limiter._base_limiter is None and limiter._group_max_rate == 20
+    async with bot() as app:
+        assert app.bot.rate_limiter._base_limiter.max_rate == 30  # the default: Telegram's limit

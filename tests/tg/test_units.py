@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import threading
 import urllib.request
 
 from telegram import Update
@@ -13,6 +15,7 @@ from bot.desk.continuation import Link
 from bot.engine.model import Button, Reply
 from bot.health import HealthServer
 from bot.metrics import Metrics
+from bot.tg import masking
 from bot.tg.app import TokenFilter, configure_logging, file_url
 from bot.tg.conversation import OrderedUpdateProcessor, key_of
 from bot.tg.inbound import command_descriptions
@@ -145,6 +148,7 @@ def test_configure_logging_quiets_httpx_and_installs_the_filter() -> None:
     root = logging.getLogger()
     handler = logging.StreamHandler()
     root.addHandler(handler)
+    hooks = sys.excepthook, threading.excepthook, masking.quiet_startup.active
     try:
         configure_logging(Settings(token=Secret("1:abc")))
         assert logging.getLogger("httpx").level == logging.WARNING
@@ -152,6 +156,7 @@ def test_configure_logging_quiets_httpx_and_installs_the_filter() -> None:
         assert any(isinstance(f, TokenFilter) for f in handler.filters)
     finally:
         root.removeHandler(handler)
+        sys.excepthook, threading.excepthook, masking.quiet_startup.active = hooks
 
 
 def test_file_url_and_command_descriptions() -> None:
