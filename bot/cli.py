@@ -170,7 +170,9 @@ def chat_jsonl(ctx: click.Context, user: str, db_path: Path | None, memory: bool
     with asyncio.Runner() as runner:
         turn = runner.run(desk.open(where, time.time()))
         click.echo(jsonl_reply(turn))
-        for line in _read_lines(sys.stdin.buffer):
+        sys.stdout.flush()
+        for raw in sys.stdin.buffer:  # line by line, so a front-end can read each reply before it answers
+            line = raw.decode("utf-8", errors="replace").rstrip("\n").removesuffix("\r")
             if not line.strip():
                 continue
             event = jsonl_event(line, turn.reply)

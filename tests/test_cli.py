@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.engine.content import step_applies
-from bot.engine.model import CATEGORIES
+from bot.engine.machine import Engine
+from bot.engine.model import CATEGORIES, Session
 from bot.engine.slots import extract_slots
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,14 +89,20 @@ def test_chat_transcript_whole_diagnosis(run, catalog, matcher):
         asked, options = question(steps[k])
         expected += _bot([_step(catalog, intent, steps, k, slots), asked], options)
     expected += ["you> no"]
+    # before escalating, "did I get your problem right?" with the next likely causes for the same words
+    others = Engine(catalog, matcher)._next_causes(Session(words=(message,), slots=slots, intent=intent.id))
+    assert others and intent.id not in others
+    titles = [catalog.intents[i].title for i in others]
     expected += _bot(
-        [t("steps_exhausted"), catalog.escalations[intent.escalation], t("feedback_question")], feedback_options
+        [t("steps_exhausted"), t("confirm_question")], [t("opt_confirm_yes"), *titles, t("something_else")]
     )
+    expected += ["you> 1"]
+    expected += _bot([catalog.escalations[intent.escalation], t("feedback_question")], feedback_options)
     expected += ["you> 2"]
     expected += _bot([t("feedback_thanks")])
     expected += ["bye"]
 
-    script = "\n".join([message, "1", *["no"] * len(steps), "2"]) + "\n"
+    script = "\n".join([message, "1", *["no"] * len(steps), "1", "2"]) + "\n"
     result = run("chat", "--memory", input=script)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == expected

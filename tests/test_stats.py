@@ -52,6 +52,7 @@ def figures(tiny_engine):
     b = Person(tiny_engine, store, 2)  # halfway_cable: not fixed -> escalated
     b.say("sync stops halfway through")
     b.press("not_fixed")
+    b.press("yes")  # "did I get your problem right?": yes, so the bot escalates
     c = Person(tiny_engine, store, 3)  # disk_full on a Mac: step 1 not fixed, step 2 fixed
     c.say("computer disk is full")
     c.press("mac_finder")

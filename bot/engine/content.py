@@ -108,6 +108,12 @@ TEXT_KEYS = frozenset(
         "private_continue_button",
         "private_continued",
         "stats_header",
+        "confirm_question",
+        "opt_confirm_yes",
+        "skip_tried",
+        "reask_keep",
+        "mac_app_question",
+        "route_switch",
         "checkin_offer",
         "checkin_scheduled",
         "checkin_question",
@@ -146,6 +152,8 @@ TEXT_FIELDS = {
     "ticket_closed": {"number"},
     "ticket_ended": {"number"},
     "stats_header": {"days"},
+    "skip_tried": {"what"},
+    "route_switch": {"title"},
 }
 CAUSE_KEYS = frozenset(
     [
@@ -165,7 +173,13 @@ CAUSE_KEYS = frozenset(
 )
 GENERAL_KEYS = frozenset(["id", "title", "phrases", "keywords", "alerts", "start", "requires"])
 NONE_KEYS = frozenset(["id", "title", "kind", "phrases", "keywords", "reply", "requires", "alerts"])
-STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "checkin"])
+STEP_KEYS = frozenset(["source", "text", "when", "warning", "check", "tries", "checkin"])
+# What a step can amount to, so a person who says they already did it is not asked again (`tries` on a step).
+TRIES = frozenset(
+    """restart_phone restart_computer other_cable other_port other_computer other_network update_ios update_computer
+    reinstall_app sign_out_in free_icloud_space free_phone_space free_computer_space disable_security_software
+    reset_network_settings trust_again toggle_backup vpn_off delete_old_backup buy_storage""".split()
+)
 # escalations the front-ends look up by name at run time (every text key is in TEXT_KEYS, required above):
 # bot/tg/handoff.py answers /human with Apple Support's when no support team is connected and no problem is known
 REQUIRED_ESCALATIONS = ("apple_support",)
@@ -378,8 +392,16 @@ def _load_step(table: Mapping[str, Any], place: str, problems: _Problems) -> Ste
         when={k: tuple(v) for k, v in when.items()},
         warning=_str(table, "warning", place, problems, required=False) or None,
         check=_bool(table, "check", place, problems),
+        tries=_tries(table, place, problems),
         checkin=_bool(table, "checkin", place, problems),
     )
+
+
+def _tries(table: Mapping[str, Any], place: str, problems: _Problems) -> tuple[str, ...]:
+    tries = _str_list(table, "tries", place, problems)
+    for unknown in sorted(set(tries) - TRIES):
+        problems.add(f"{place}.tries", f"'{unknown}' is not one of {', '.join(sorted(TRIES))}")
+    return tuple(t for t in tries if t in TRIES)
 
 
 def _load_intent(table: Mapping[str, Any], category: str, place: str, problems: _Problems) -> Intent:
@@ -483,6 +505,9 @@ def _check_intent(intent: Intent, place: str, catalog: Catalog, problems: _Probl
     longest: dict[str, int] = {}
     for k, step in enumerate(intent.steps):
         splace = f"{place}.step[{k}]"
+        for value in step.tries:
+            if value not in catalog.tries:
+                problems.add(f"{splace}.tries", f"'{value}' has no wording in bot.toml [tries]")
         for text in (step.text, step.warning or ""):
             for name in _fields(text):
                 holder = catalog.placeholders.get(name)
@@ -508,6 +533,14 @@ def _check_intent(intent: Intent, place: str, catalog: Catalog, problems: _Probl
             chosen = dict(zip(slots, combo, strict=True))
             if not any(step_applies(st, chosen) for st in intent.steps):
                 problems.add(place, f"dead end: no step applies when {chosen}")
+
+
+def _load_tries(data: Any, where: str, problems: _Problems) -> dict[str, str]:
+    """bot.toml [tries]: how each TRIES value reads in "You've already {what}, so I'll skip that"."""
+    table = _table(data, f"{where}: tries", problems)
+    for key in sorted(set(table) - TRIES):
+        problems.add(f"{where}: tries.{key}", f"'{key}' is not one of {', '.join(sorted(TRIES))}")
+    return {k: _str(table, k, f"{where}: tries", problems) for k in table if k in TRIES}
 
 
 def step_applies(step: Step, slots: Mapping[str, str]) -> bool:
@@ -584,7 +617,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     bot_path = root / "bot.toml"
     shared = _read(bot_path, problems)
     where = bot_path.as_posix()
-    _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage"), where, problems)
+    _check_keys(shared, ("text", "questions", "placeholders", "escalations", "triage", "tries"), where, problems)
     texts = _table(shared.get("text", {}), f"{where}: text", problems)
     for key in sorted(set(texts) - TEXT_KEYS):
         problems.add(f"{where}: text.{key}", "unknown text key")
@@ -609,6 +642,7 @@ def load_catalog(directory: Path | str) -> Catalog:
         if key not in escalations:
             problems.add(f"{where}: escalations", f"missing '{key}' (the Telegram adapter uses it by name)")
     triage = _load_triage(shared.get("triage", []), where, problems)
+    tries = _load_tries(shared.get("tries", {}), where, problems)
 
     loaded: list[tuple[str, Intent]] = []
     for path in sorted(root.glob("*.toml")):
@@ -621,7 +655,8 @@ def load_catalog(directory: Path | str) -> Catalog:
         elif intent.id in triage:
             problems.add(place, f"intent id '{intent.id}' is also a triage node id")
         intents[intent.id] = intent
-    catalog = Catalog(intents, questions, placeholders, escalations, triage, {k: str(v) for k, v in texts.items()})
+    wording = {k: str(v) for k, v in texts.items()}
+    catalog = Catalog(intents, questions, placeholders, escalations, triage, wording, tries)
     for place, intent in loaded:
         _check_intent(intent, place, catalog, problems)
     _check_phrases(loaded, problems)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 CATEGORIES = ("storage", "network", "software", "account", "hardware", "encryption")
 Category = Literal["storage", "network", "software", "account", "hardware", "encryption", "general", "none"]
@@ -52,6 +52,7 @@ class Step:
     when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     warning: str | None = None
     check: bool = False  # the step only looks something up: "Done?" instead of "Did that fix it?"
+    tries: tuple[str, ...] = ()  # what doing the step amounts to (TRIES): skipped when the person already did it
     checkin: bool = False  # its result takes time (a backup to finish): the desk offers "Check back with me"
 
 
@@ -97,6 +98,7 @@ class Catalog:
     escalations: Mapping[str, str]
     triage: Mapping[str, TriageNode]
     texts: Mapping[str, str]
+    tries: Mapping[str, str] = field(default_factory=dict)  # what each TRIES value reads as ("another cable")
 
     def text(self, key: str, **values: str) -> str:
         template = self.texts[key]
@@ -182,7 +184,37 @@ class Reply:
 
 # ---------------------------------------------------------------- session
 
-State = Literal["idle", "slot", "triage", "step", "disambiguate", "feedback", "offer_human", "handoff"]
+State = Literal["idle", "slot", "triage", "step", "disambiguate", "confirm", "feedback", "offer_human", "handoff"]
+STATES: tuple[State, ...] = (
+    "idle",
+    "slot",
+    "triage",
+    "step",
+    "disambiguate",
+    "confirm",
+    "feedback",
+    "offer_human",
+    "handoff",
+)
+
+
+class SessionChanges(TypedDict, total=False):
+    """The fields `Session.evolve` accepts, typed so mypy checks every state value and field name."""
+
+    state: State
+    intent: str | None
+    node: str | None
+    step: int
+    slots: Mapping[str, str]
+    candidates: tuple[str, ...]
+    seq: int
+    misses: int
+    tried: tuple[tuple[int, str], ...]
+    words: tuple[str, ...]
+    facts: Mapping[str, float]
+    done: tuple[str, ...]
+    started: float
+    last_active: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +231,8 @@ class Session:
     misses: int = 0
     tried: tuple[tuple[int, str], ...] = ()  # (step index, result) of the current intent
     words: tuple[str, ...] = ()  # the person's own description, for a human's summary
+    facts: Mapping[str, float] = field(default_factory=dict)  # quantities stated (engine/facts.py), whole talk
+    done: tuple[str, ...] = ()  # what the person says they already did (content's TRIES vocabulary)
     started: float = 0.0
     last_active: float = 0.0
 
@@ -214,14 +248,17 @@ class Session:
             "misses": self.misses,
             "tried": [list(t) for t in self.tried],
             "words": list(self.words),
+            "facts": dict(self.facts),
+            "done": list(self.done),
             "started": self.started,
             "last_active": self.last_active,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Session:
+        state = data.get("state", "idle")
         return cls(
-            state=data.get("state", "idle"),
+            state=state if state in STATES else "idle",
             intent=data.get("intent"),
             node=data.get("node"),
             step=int(data.get("step", 0)),
@@ -231,9 +268,11 @@ class Session:
             misses=int(data.get("misses", 0)),
             tried=tuple((int(i), str(r)) for i, r in data.get("tried", ())),
             words=tuple(data.get("words", ())),
+            facts={str(k): float(v) for k, v in dict(data.get("facts", {})).items()},
+            done=tuple(str(d) for d in data.get("done", ())),
             started=float(data.get("started", 0.0)),
             last_active=float(data.get("last_active", 0.0)),
         )
 
-    def evolve(self, **changes: Any) -> Session:
+    def evolve(self, **changes: Unpack[SessionChanges]) -> Session:
         return replace(self, **changes)

@@ -33,11 +33,18 @@ _COMPUTER = _stems(
     "cable",
     "usb",
     "apple devices",
+    "dell",
+    "hp",
+    "lenovo",
+    "asus",
+    "acer",
+    "thinkpad",
 )
 _MAC_FINDER = _stems("finder", "catalina", "big sur", "monterey", "ventura", "sonoma", "sequoia", "tahoe")
 _MAC_ITUNES = _stems("mojave", "high sierra", "el capitan", "yosemite")
-_MAC = _stems("mac", "macbook", "imac", "macos", "osx")
-_WINDOWS = _stems("windows", "pc", "win10", "win11")
+_WINDOWS = _stems(
+    "windows", "pc", "win10", "win11", "dell", "hp", "lenovo", "asus", "acer", "surface", "toshiba", "thinkpad", "msi"
+)
 _ITUNES = stem("itunes")
 _APPLE_DEVICES = " ".join(stem(w) for w in ("apple", "devices"))
 
@@ -61,8 +68,8 @@ def extract_slots(text: str) -> dict[str, str]:
         found["computer"] = "mac_finder"
     elif _APPLE_DEVICES in feats:
         found["computer"] = "win_devices"
-    elif feats & _MAC_ITUNES or (itunes and feats & _MAC):
-        found["computer"] = "mac_itunes"
+    elif feats & _MAC_ITUNES:
+        found["computer"] = "mac_itunes"  # "itunes" + "mac" alone is not enough: no iTunes from Catalina on
     elif itunes and feats & _WINDOWS:
         found["computer"] = "win_itunes"
     if "computer" in found:

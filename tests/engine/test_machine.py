@@ -194,6 +194,8 @@ def test_the_intents_own_escalation_is_used(tiny, talk):
     talk.say("my icloud backup is very slow on ios 17")
     talk.say("no")
     reply = talk.say("no")
+    if talk.session.state == "confirm":  # "did I get your problem right?" comes first
+        reply = talk.press("yes")
     assert tiny.escalations[tiny.intents["slow_backup"].escalation] in reply.text
 
 
@@ -288,16 +290,29 @@ def test_topic_switch_mid_flow(tiny, talk):
 # ---------------------------------------------------------------- misunderstandings
 
 
-def test_unrecognised_answer_reasks_then_shows_the_menu(tiny, talk):
-    """First miss: re-ask the same question; second miss: the menu; the counter resets."""
+def test_unrecognised_answer_reasks_twice_and_keeps_the_diagnosis(tiny, talk):
+    """First miss: re-ask the same question; second miss: ask again offering their own words, with the
+    diagnosis kept (two unclear answers never throw it away); the counter resets."""
     talk.command("start", "halfway_cable")
     seq = talk.session.seq
     reply = talk.say("purple elephants")
     assert reply.messages[0] == tiny.text("reask")
     assert talk.session.seq == seq and talk.session.misses == 1 and talk.values() == ["fixed", "not_fixed", "skip"]
     reply = talk.say("purple elephants")
+    assert reply.messages[0] == tiny.text("reask_keep")
+    assert talk.session.state == "step" and talk.session.intent == "halfway_cable" and talk.session.misses == 0
+
+
+def test_unrecognised_answer_without_a_diagnosis_shows_the_menu(tiny, talk):
+    """At a menu below the root, two misses with no problem under way lead back to the main menu."""
+    talk.say("sync stops halfway")
+    talk.press("else")
+    talk.command("start", "menu")
+    talk.press("0")
+    talk.say("purple elephants")
+    reply = talk.say("purple elephants")
     assert reply.messages[0] == tiny.text("reask_menu")
-    assert talk.session.state == "triage" and talk.session.misses == 0
+    assert talk.session.state == "triage" and talk.session.intent is None
 
 
 def test_unrecognised_answers_never_loop(talk):
@@ -521,7 +536,7 @@ def test_random_event_sequences_never_raise(tiny, tiny_matcher, seed, handoff):
 
 def test_yes_and_no_answers_are_whole_and_disjoint():
     """The yes/no lists hold whole answers: no overlap, no stray words like 'it', 'help' or 'not'."""
-    from bot.engine.machine import NO, SKIP, YES
+    from bot.engine.answers import NO, SKIP, YES
 
     assert not (YES & NO) and not (YES & SKIP) and not (NO & SKIP)
     assert not {"it", "that", "help", "not", "work"} & (YES | NO)

@@ -14,7 +14,7 @@ from bot.engine.slots import extract_slots, ios_bucket
         ("backing up to my computer fails", {"route": "computer"}),
         ("finder does not show the phone", {"route": "computer", "computer": "mac_finder"}),
         ("itunes on my windows pc says error", {"route": "computer", "computer": "win_itunes"}),
-        ("itunes on my old macbook", {"route": "computer", "computer": "mac_itunes"}),
+        ("itunes on my old macbook", {"route": "computer"}),  # no macOS named: "Finder or iTunes?" is asked
         ("my mac runs mojave", {"route": "computer", "computer": "mac_itunes"}),
         ("the apple devices app crashes", {"route": "computer", "computer": "win_devices"}),
         ("on iOS 17.4 the icloud backup fails", {"route": "icloud", "ios": "ios17_plus"}),
