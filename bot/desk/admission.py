@@ -1,4 +1,5 @@
-"""Whether an incoming update becomes a turn: the per-person flood limit, then redelivery (update ids seen).
+"""Whether an incoming update becomes a turn: the per-person flood limit as it arrives (`arrive`, before it
+waits for its conversation, so a flood is dropped instead of queued), then redelivery (`admit`: update ids seen).
 
 A repeat of an update an earlier process took on may mean that process died before answering: the person
 is shown where the conversation stands, once, so they are never left without the pending question.
@@ -39,11 +40,17 @@ class Gate:
         self.flood = flood
         self._handled_here: OrderedDict[int, None] = OrderedDict()  # update ids this process took on
 
-    def admit(self, key: str, user_id: int, update_id: int, *, private: bool, now: float) -> Admission:
+    def arrive(self, user_id: int, now: float) -> Admission | None:
+        """The flood limit for an update that just arrived: None lets it in; over the limit it is dropped (the
+        first one over is answered with the `flood` notice)."""
         verdict = self.flood.check(user_id, now)
-        if verdict is not Verdict.PASS:
-            notice = Reply((self.engine.catalog.text("flood"),)) if verdict is Verdict.WARN else None
-            return Admission(Admit.FLOOD, notice)
+        if verdict is Verdict.PASS:
+            return None
+        notice = Reply((self.engine.catalog.text("flood"),)) if verdict is Verdict.WARN else None
+        return Admission(Admit.FLOOD, notice)
+
+    def admit(self, key: str, user_id: int, update_id: int, *, private: bool, now: float) -> Admission:
+        """An update let in by `arrive`, now at the front of its conversation: a turn, or a repeat."""
         if not self.bookkeeping.first_time(update_id, now):
             if update_id in self._handled_here:
                 return Admission(Admit.REPEAT)

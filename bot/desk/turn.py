@@ -62,8 +62,12 @@ class Conversations:
         self.checkins = checkins
         self.incidents = incidents
 
+    def arrive(self, where: Where, now: float) -> Admission | None:
+        """The flood limit as an update arrives, before it waits: None lets it in (bot/desk/admission.py)."""
+        return self.gate.arrive(where.user_id or 0, now)
+
     def admit(self, where: Where, update_id: int, now: float) -> Admission:
-        """Whether an incoming update becomes a turn (flood limit, redelivery): see bot/desk/admission.py."""
+        """Whether an update let in by `arrive` becomes a turn (redelivery): see bot/desk/admission.py."""
         return self.gate.admit(where.key, where.user_id or 0, update_id, private=where.private, now=now)
 
     async def handle(self, where: Where, event: Event | Picture, now: float) -> Turn:

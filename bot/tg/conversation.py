@@ -3,16 +3,25 @@
 A conversation is one person in one chat (and forum topic): `tg:{chat_id}:{thread_id or 0}:{user_id}`.
 `OrderedUpdateProcessor` lets different conversations run concurrently while one conversation's updates run
 strictly one after another, in the order they arrived (an asyncio.Lock per key, dropped when idle).
+
+Nothing from one person may pile up: each update is screened as it arrives, before it waits for its
+conversation (the flood limit: bot/tg/handlers.py `Handlers.screen`), and at most MAX_WAITING updates wait
+for one conversation; the rest are dropped, not queued. So a flood in one chat never holds the update slots
+that other chats need.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
+
+MAX_WAITING = 16  # updates of one conversation waiting for its turn; the flood limit keeps it near 10
+
+Screen = Callable[[object], Awaitable[None] | None]  # None lets an update in; else what to do instead
 
 
 def thread_of(message: Message | None) -> int:
@@ -50,14 +59,29 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._screen: Screen = lambda update: None
+        self._on_overflow: Callable[[], None] = lambda: None
+
+    def guard(self, screen: Screen, on_overflow: Callable[[], None]) -> None:
+        """`screen(update)` runs as each update arrives; `on_overflow()` when one is dropped for MAX_WAITING."""
+        self._screen = screen
+        self._on_overflow = on_overflow
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = key_of(update)
         if key is None:
             await coroutine
             return
-        # No await before the lock is requested: tasks start in arrival order, the lock queues them in order.
+        instead = self._screen(update)
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        if instead is not None or users >= MAX_WAITING:
+            _discard(coroutine)
+            if instead is not None:
+                await instead
+            else:
+                self._on_overflow()
+            return
+        # No await before the lock is requested: tasks start in arrival order, the lock queues them in order.
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
@@ -77,3 +101,10 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """Drop an update's handling coroutine that will never run (closing it avoids "never awaited")."""
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()

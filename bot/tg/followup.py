@@ -106,7 +106,7 @@ class FollowUps:
         if where.private and self.bookkeeping.is_blocked(where.user_id or 0):
             return False
         try:
-            for i, out in enumerate(render_reply(reply)):
+            for i, out in enumerate(render_reply(reply, owner=None if where.private else where.user_id)):
                 text, entities = out.text, None
                 if i == 0 and mention is not None and mention.name:
                     text = f"{mention.name}, {text}"

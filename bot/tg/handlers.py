@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from telegram import Bot, CallbackQuery, Chat, Message, Update
@@ -28,7 +28,7 @@ from bot.engine.model import Choice, Command, Event, HandoffClosed, Reply, Text
 from bot.metrics import Metrics
 from bot.stats import report
 from bot.storage import Store
-from bot.tg.conversation import thread_of
+from bot.tg.conversation import OrderedUpdateProcessor, thread_of
 from bot.tg.delivery import with_retry
 from bot.tg.followup import FollowUps
 from bot.tg.inbound import (
@@ -38,8 +38,8 @@ from bot.tg.inbound import (
     inbound,
     of_message,
     operator_message,
-    owner,
     person_of,
+    pressed,
     replied_to,
 )
 from bot.tg.outbound import Outbound
@@ -84,9 +84,13 @@ class Handlers:
         self.text = desk.engine.catalog.text
         self.out = Outbound(metrics, store.bookkeeping, clock)
         self.followups: FollowUps | None = None  # set by register: it needs the application's job queue
+        self.bot: Bot | None = None  # set by register
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]  # any of PTB's six generics
         add = app.add_handler
+        self.bot = app.bot
+        if isinstance(app.update_processor, OrderedUpdateProcessor):
+            app.update_processor.guard(self.screen, self.metrics.flood_drops.inc)
         self.followups = FollowUps(self.desk, app.job_queue, self.store.bookkeeping, self.metrics, self.clock)
         add(CommandHandler("incident", self.on_incident, filters=CHATS & NEW))
         add(CommandHandler("autoanswer", self.on_autoanswer, filters=filters.ChatType.GROUPS & NEW))
@@ -192,7 +196,8 @@ class Handlers:
             await self.out.answer(query)
             return
         message = query.message
-        if owner(message) not in (None, query.from_user.id):
+        allowed, data = pressed(message, query.data)
+        if allowed not in (None, query.from_user.id):
             await self._refuse_button(query)
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
@@ -200,7 +205,7 @@ class Handlers:
         if self.cases is not None and self.cases.open_case(to.where.key) is not None:
             await self.out.answer(query)  # a person is on the case: an old button must not pull them away
             return
-        await self._turn(update, context.bot, to, Choice(query.data), query=query)
+        await self._turn(update, context.bot, to, Choice(data), query=query)
 
     async def on_autoanswer(self, update: Update, context: Context) -> None:
         message = self._personal(update)
@@ -229,10 +234,48 @@ class Handlers:
         if upd is None or chat is None:
             return
         if upd.callback_query is not None:
-            await self.out.answer_quietly(upd.callback_query)
+            await self.out.answer(upd.callback_query, attempts=1)
         message = upd.effective_message
         thread = thread_of(message) if isinstance(message, Message) else 0
         await self.out.apologise(context.bot, chat.id, thread, self.text("error"))
+
+    # ------------------------------------------------------------ flood control, as updates arrive
+
+    def screen(self, update: object) -> Awaitable[None] | None:
+        """The flood limit for an update that just arrived, before it waits for its conversation
+        (bot/tg/conversation.py): None lets it in; a flood is dropped, its first update answered once."""
+        if not isinstance(update, Update) or self.bot is None:
+            return None
+        to = self._counted(update, self.bot)
+        if to is None:
+            return None
+        admission = self.desk.arrive(to.where, self.clock())
+        if admission is None:
+            return None
+        self.metrics.flood_drops.inc()
+        return self._turn_away(self.bot, to, update.callback_query, admission.reply)
+
+    def _counted(self, update: Update, bot: Bot) -> Inbound | None:
+        """Where an update that counts towards its sender's flood limit came from: a button press, a private
+        message, or a group message addressed to the bot (members' talk among themselves never counts)."""
+        query = update.callback_query
+        if query is not None:
+            if not isinstance(query.message, Message):
+                return None
+            return inbound(query.message.chat, query.from_user, thread_of(query.message), None)
+        message = self._personal(update)
+        if message is None or self._operators(message):
+            return None
+        to = of_message(message, update)
+        if to.private or addressed(message, bot, self.store.bookkeeping.group_auto_answer) is not None:
+            return to
+        name, target = command_name(message) if (message.text or "").startswith("/") else ("", "")
+        return to if name and target in ("", (bot.username or "").lower()) else None
+
+    async def _turn_away(self, bot: Bot, to: Inbound, query: CallbackQuery | None, notice: Reply | None) -> None:
+        await self.out.answer(query)
+        if notice is not None:
+            await self.out.send(bot, to, notice)
 
     # ------------------------------------------------------------ the turn
 
@@ -250,12 +293,13 @@ class Handlers:
         self.metrics.updates.labels(type(event).__name__.lower()).inc()
         turn = await self.desk.handle(to.where, event, now)
         self._count(turn.reply)
-        if query is not None:
-            await self.out.answer_button(bot, query, turn.reply)
+        await self.out.answer(query)
         for banner in (e for e in turn.effects if isinstance(e, Banner)):
             await self.out.send(bot, to, Reply((banner.text,), (banner.button,)))
         link = next((e for e in turn.effects if isinstance(e, Link)), None)
         await self.out.send(bot, to, turn.reply, link=link)
+        if query is not None:
+            await self.out.mark_answered(bot, query, turn.reply)
         for scheduled in (e for e in turn.effects if isinstance(e, Scheduled)):
             if self.followups is not None:
                 self.followups.arm(scheduled)
@@ -263,13 +307,11 @@ class Handlers:
     async def _admit(
         self, update: Update, bot: Bot, to: Inbound, *, query: CallbackQuery | None = None
     ) -> float | None:
-        """The time of a turn to handle; None for a repeated update or a flood (told what the desk says)."""
+        """The time of a turn to handle; None for a repeated update (shown where its conversation stands)."""
         now = self.clock()
         admission = self.desk.admit(to.where, update.update_id, now)
         if admission.verdict is Admit.TURN:
             return now
-        if admission.verdict is Admit.FLOOD:
-            self.metrics.flood_drops.inc()
         await self.out.answer(query)
         if admission.reply is not None:
             await self.out.send(bot, to, admission.reply)
@@ -278,8 +320,7 @@ class Handlers:
     async def _refuse_button(self, query: CallbackQuery) -> None:
         """Someone pressed another member's button in a group: an alert for them, nothing else."""
         self.metrics.updates.labels("foreign_button").inc()
-        alert = partial(query.answer, self.text("not_your_buttons"), show_alert=True)
-        await with_retry(alert, what="answerCallbackQuery")
+        await self.out.answer(query, self.text("not_your_buttons"))
 
     def _count(self, reply: Reply) -> None:
         if reply.match is not None:

@@ -12,6 +12,7 @@ from telegram import Bot, Chat, Message, MessageEntity, Update, User
 
 from bot.desk.ports import Handoff, OperatorMessage, Person, Where
 from bot.tg.conversation import conversation_key, thread_of
+from bot.tg.render import OWNER_MARK
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +89,21 @@ def addressed(message: Message, bot: Bot, auto_answer: Callable[[int], bool]) ->
     return None
 
 
+def pressed(message: Message, data: str) -> tuple[int | None, str]:
+    """(who may press it, the engine's data) for a pressed button; None: anyone (private chats).
+
+    In groups the owner travels in the button itself (bot/tg/render.py `owned`), so it holds when the
+    member's message is gone or a client leaves the quote out. Buttons sent before owners were marked fall
+    back to whom the message quotes or mentions (`owner`)."""
+    claimed, mark, rest = data.partition(OWNER_MARK)
+    if mark and claimed.isdigit():
+        return (None if message.chat.type == Chat.PRIVATE else int(claimed)), rest
+    return owner(message), data
+
+
 def owner(message: Message) -> int | None:
-    """Who a group's button message belongs to: the member whose message it answers, or the member it opens
-    by mentioning (a check-in: bot/tg/followup.py); None: anyone."""
+    """Who a group's button message belongs to, by the message alone: the member whose message it answers,
+    or the member it opens by mentioning (a check-in: bot/tg/followup.py); None: anyone."""
     if message.chat.type == Chat.PRIVATE:
         return None
     replied = message.reply_to_message

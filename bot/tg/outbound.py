@@ -4,7 +4,6 @@ apology after an error. A chat that refuses our messages (403) is remembered as 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ class Outbound:
     async def send(self, bot: Bot, to: Inbound, reply: Reply, *, link: Link | None = None) -> None:
         reply_to = ReplyParameters(to.reply_to, allow_sending_without_reply=True) if to.reply_to else None
         try:
-            for out in render_reply(reply, link):
+            for out in render_reply(reply, link, None if to.private else to.user_id):
                 send = partial(
                     bot.send_message,
                     to.chat_id,
@@ -54,20 +53,21 @@ class Outbound:
         await self.send(bot, to, Reply((text,)))
 
     @staticmethod
-    async def answer(query: CallbackQuery | None) -> None:
-        """Stop a button's spinner."""
-        if query is not None:
-            await with_retry(query.answer, what="answerCallbackQuery")
+    async def answer(query: CallbackQuery | None, alert: str | None = None, *, attempts: int = 2) -> None:
+        """Stop a button's spinner (with `alert` as a popup): best effort. A refused answer ("query is too
+        old", a press answered late) or an unreachable Telegram never stops the reply that follows."""
+        if query is None:
+            return
+        call = partial(query.answer, alert, show_alert=alert is not None)
+        try:
+            await with_retry(call, what="answerCallbackQuery", attempts=attempts)
+        except (TelegramError, Blocked) as exc:
+            log.info("button press %s not answered: %s", query.id, exc.__class__.__name__)
 
     @staticmethod
-    async def answer_quietly(query: CallbackQuery) -> None:
-        """Stop a button's spinner once, without retries; already answered or unreachable is fine."""
-        with contextlib.suppress(TelegramError):  # already answered, or Telegram unreachable: nothing to do
-            await query.answer()
-
-    async def answer_button(self, bot: Bot, query: CallbackQuery, reply: Reply) -> None:
-        """Stop the button's spinner; mark the question answered and remove its keyboard."""
-        await self.answer(query)
+    async def mark_answered(bot: Bot, query: CallbackQuery, reply: Reply) -> None:
+        """Mark the pressed question answered and remove its keyboard. Called after the next question went
+        out, so an interruption between the two never leaves a person without buttons."""
         message = query.message
         if reply.chosen is None or not isinstance(message, Message) or not message.text:
             return

@@ -15,6 +15,7 @@ from bot.engine.model import Button, Reply
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text
 CHOSEN_MARK = "\n\n» "  # appended to an answered question, followed by the chosen label
+OWNER_MARK = "|"  # "<owner's user id>|<the engine's data>": in groups a button says whose conversation it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +44,24 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return pieces
 
 
-def keyboard(buttons: tuple[Button, ...], link: Link | None = None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
+def owned(data: str, owner: int | None) -> str:
+    """A button's callback data carrying the user id of the conversation that asked (None: no owner).
+    The engine's data is at most 24 + a few bytes, a user id at most 16 digits: inside Telegram's 64."""
+    return data if owner is None else f"{owner}{OWNER_MARK}{data}"
+
+
+def keyboard(
+    buttons: tuple[Button, ...], link: Link | None = None, owner: int | None = None
+) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(b.label, callback_data=owned(b.data, owner))] for b in buttons]
     if link is not None:
         rows.append([InlineKeyboardButton(link.label, url=link.url)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def render_reply(reply: Reply, link: Link | None = None) -> list[Outgoing]:
-    """The reply's messages joined into as few Telegram messages as fit (usually one); keyboard on the last.
+def render_reply(reply: Reply, link: Link | None = None, owner: int | None = None) -> list[Outgoing]:
+    """The reply's messages joined into as few Telegram messages as fit (usually one); keyboard on the last,
+    its buttons marked with `owner` (in groups: the member whose conversation asks).
 
     One message per reply reads better than a burst, and Telegram allows about one message a second per chat.
     """
@@ -59,7 +69,7 @@ def render_reply(reply: Reply, link: Link | None = None) -> list[Outgoing]:
     texts = [piece for piece in split_text(joined) if piece.strip()]
     if not texts:
         return []
-    markup = keyboard(reply.buttons, link)
+    markup = keyboard(reply.buttons, link, owner)
     return [Outgoing(t, markup if i == len(texts) - 1 else None) for i, t in enumerate(texts)]
 
 

@@ -99,10 +99,13 @@ async def test_admission_floods_once_and_shows_a_repeat_once(desk: Desk, catalog
     # Over the limit: told once, then quiet. A redelivered update from an earlier process shows where the
     # conversation stands; the same repeat again is dropped silently.
     admit = desk.conversations.admit
-    verdicts = [admit(ALICE, update_id, desk.now) for update_id in range(12)]
-    assert [v.verdict for v in verdicts] == [Admit.TURN] * 10 + [Admit.FLOOD] * 2
-    assert verdicts[10].reply is not None and verdicts[10].reply.messages == (catalog.text("flood"),)
-    assert verdicts[11].reply is None
+    verdicts = [desk.conversations.arrive(ALICE, desk.now) for _ in range(12)]
+    assert verdicts[:10] == [None] * 10
+    assert [v.verdict for v in verdicts[10:] if v is not None] == [Admit.FLOOD] * 2
+    assert verdicts[10] is not None and verdicts[10].reply is not None
+    assert verdicts[10].reply.messages == (catalog.text("flood"),)
+    assert verdicts[11] is not None and verdicts[11].reply is None
+    assert admit(ALICE, 1, desk.now).verdict is Admit.TURN  # the flood limit is not applied twice
     bob = Where("tg:22:0:22", 22, 22)
     desk.store.bookkeeping.first_time(99, desk.now)  # an earlier process took update 99
     shown = admit(bob, 99, desk.now + 100)

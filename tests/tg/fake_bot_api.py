@@ -369,10 +369,14 @@ class FakeBotApi:
             self._s.downloads.append(path)
             return self._s.files[file_id]
 
-    def press(self, user_id: int, message: Json, data: str) -> Json:
-        """`user_id` presses the button with callback `data` under the bot's `message` (as it is now)."""
+    def press(self, user_id: int, message: Json, data: str, *, quote: bool = True) -> Json:
+        """`user_id` presses the button with callback `data` under the bot's `message` (as it is now);
+        `quote=False`: the pressed message comes without `reply_to_message` (the member deleted theirs, or a
+        client or server leaves it out)."""
         with self._cond:
             current = self._s.messages.get((message["chat"]["id"], message["message_id"]), message)
+            if not quote:
+                current = {k: v for k, v in current.items() if k != "reply_to_message"}
             query = {
                 "id": str(next(self._callback_ids)),
                 "from": user(user_id, self._names.get(user_id, "")),

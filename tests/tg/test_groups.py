@@ -77,6 +77,49 @@ async def test_another_members_press_is_rejected(fake: FakeBotApi, bot: BotFacto
     assert texts[-1] == ICLOUD_MENU
 
 
+async def test_button_owner_holds_without_the_quoted_message(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog, db_path: Path
+) -> None:
+    # The member deleted their message (or a client leaves the quote out): another member's press still gets
+    # only a popup, nothing is posted or edited and no conversation changes; the owner's press still works.
+    async with bot():
+        fake.send_text(13, f"/start@{BOT_USERNAME}", chat_id=GROUP)
+        await fake.wait_sent(GROUP, 1)
+        (menu,) = fake.bot_messages(GROUP)
+        first = menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        fake.press(14, menu, first, quote=False)
+        await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) == 1)
+        await asyncio.sleep(0.3)
+        alert = fake.calls("answerCallbackQuery")[0].params
+        assert alert["text"] == catalog.text("not_your_buttons") and alert["show_alert"] is True
+        assert len(fake.sent(GROUP)) == 1 and not fake.calls("editMessageText")
+        fake.press(13, menu, first, quote=False)
+        texts = await fake.wait_sent_exactly(GROUP, 2)
+    assert texts[-1] == ICLOUD_MENU
+    store = Store.open(db_path)
+    assert store.query("SELECT count(*) FROM sessions WHERE key LIKE '%:14'") == [(0,)]
+    store.close()
+
+
+async def test_a_refused_button_answer_never_swallows_the_next_question(
+    fake: FakeBotApi, bot: BotFactory, catalog: Catalog
+) -> None:
+    # answerCallbackQuery refused ("query is too old": the press was answered late): the next question is
+    # still sent, and only then is the old keyboard removed.
+    async with bot():
+        fake.send_text(31, "/start")
+        await fake.wait_sent(31, 1)
+        fake.fail("answerCallbackQuery", "400", times=5)
+        (menu,) = fake.bot_messages(31)
+        fake.press(31, menu, menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+        texts = await fake.wait_sent_exactly(31, 2)
+        await fake.wait_for(lambda: bool(fake.calls("editMessageText")), what="the old question marked")
+    assert texts[-1] == ICLOUD_MENU
+    assert "reply_markup" in fake.bot_messages(31)[-1]
+    order = [c.method for c in fake.calls() if c.method in ("sendMessage", "editMessageText")]
+    assert order == ["sendMessage", "sendMessage", "editMessageText"]
+
+
 async def test_two_members_conversations_are_kept_apart(fake: FakeBotApi, bot: BotFactory, catalog: Catalog) -> None:
     # Two members in one group: each conversation keeps its own state.
     async with bot():
