@@ -1,8 +1,12 @@
 """Whether an incoming update becomes a turn: the per-person flood limit as it arrives (`arrive`, before it
 waits for its conversation, so a flood is dropped instead of queued), then redelivery (`admit`: update ids seen).
 
-A repeat of an update an earlier process took on may mean that process died before answering: the person
-is shown where the conversation stands, once, so they are never left without the pending question.
+`admit` only reads: an update is marked handled together with its turn (Sessions.record with `Where.update_id`)
+or, for updates that store no turn, when their handling ends (the front-end's update journal). So a process
+killed in between leaves the update to be handled again, never half done.
+A repeat of an update an earlier process already handled may mean that process died before its answer went
+out: the person is shown where the conversation stands, once, so they are never left without the pending
+question.
 No telegram, click or SQL.
 """
 
@@ -51,15 +55,14 @@ class Gate:
 
     def admit(self, key: str, user_id: int, update_id: int, *, private: bool, now: float) -> Admission:
         """An update let in by `arrive`, now at the front of its conversation: a turn, or a repeat."""
-        if not self.bookkeeping.first_time(update_id, now):
-            if update_id in self._handled_here:
-                return Admission(Admit.REPEAT)
-            self._handled_here[update_id] = None
-            _, reply = self.engine.present(self.sessions.load(key))
-            return Admission(Admit.REPEAT, reply)
+        if update_id in self._handled_here:
+            return Admission(Admit.REPEAT)
         self._handled_here[update_id] = None
         if len(self._handled_here) > HANDLED_MEMORY:
             self._handled_here.popitem(last=False)
+        if self.bookkeeping.seen(update_id):
+            _, reply = self.engine.present(self.sessions.load(key))
+            return Admission(Admit.REPEAT, reply)
         if private and self.bookkeeping.is_blocked(user_id):
             self.bookkeeping.set_blocked(user_id, False, now)  # they wrote again, so they unblocked us
         return Admission(Admit.TURN)

@@ -119,7 +119,8 @@ class MemoryLinks:
 
 
 class MemorySessions:
-    def __init__(self, cases: MemoryCases, links: MemoryLinks) -> None:
+    def __init__(self, cases: MemoryCases, links: MemoryLinks, handled: set[int] | None = None) -> None:
+        self.handled = handled if handled is not None else set()  # update ids handled (shared with MemoryBookkeeping)
         self.rows: dict[str, tuple[Session, int | None]] = {}
         self.turns: list[Row] = []
         self.outcomes: list[Row] = []
@@ -142,8 +143,11 @@ class MemorySessions:
         text: str | None = None,
         match: Match | None = None,
         outcomes: Iterable[Outcome] = (),
+        update_id: int | None = None,
     ) -> None:
         added = [Row(key, user_id, now, o) for o in outcomes]  # read them all before changing anything
+        if update_id is not None:
+            self.handled.add(update_id)
         self.rows[key] = (session, user_id)
         if text is not None:
             self.turns.append(Row(key, user_id, now, (text, match)))
@@ -177,15 +181,18 @@ class MemorySessions:
 
 class MemoryBookkeeping:
     def __init__(self) -> None:
-        self.seen: set[int] = set()
+        self.handled: set[int] = set()
         self.blocked: set[int] = set()
         self.auto_answer: set[int] = set()
 
     def first_time(self, update_id: int, now: float) -> bool:
-        if update_id in self.seen:
+        if update_id in self.handled:
             return False
-        self.seen.add(update_id)
+        self.handled.add(update_id)
         return True
+
+    def seen(self, update_id: int) -> bool:
+        return update_id in self.handled
 
     def set_blocked(self, user_id: int, blocked: bool, now: float) -> None:
         (self.blocked.add if blocked else self.blocked.discard)(user_id)
@@ -336,8 +343,8 @@ class MemoryStore:
     def __init__(self) -> None:
         self.cases = MemoryCases()
         self.links = MemoryLinks()
-        self.sessions = MemorySessions(self.cases, self.links)
         self.bookkeeping = MemoryBookkeeping()
+        self.sessions = MemorySessions(self.cases, self.links, self.bookkeeping.handled)
         self.checkins = MemoryCheckins()
         self.incidents = MemoryIncidents()
         self.sessions.also_forget += [self.checkins.forget, self.incidents.forget]

@@ -60,6 +60,7 @@ class Where:
     thread_id: int = 0
     private: bool = True
     person: Person | None = None
+    update_id: int | None = None  # the Telegram update this turn answers: marked handled with the turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,10 @@ class Sessions(Protocol):
         text: str | None = None,
         match: Match | None = None,
         outcomes: Iterable[Outcome] = (),
+        update_id: int | None = None,
     ) -> None:
-        """Save the session and what happened in this turn, all or nothing."""
+        """Save the session and what happened in this turn, all or nothing; with `update_id`, that update
+        is marked handled in the same transaction (Bookkeeping.seen)."""
 
     def forget_user(self, user_id: int) -> int:
         """Delete everything stored about a person (sessions, turns, cases, links ...); rows removed."""
@@ -149,6 +152,9 @@ class Bookkeeping(Protocol):
 
     def first_time(self, update_id: int, now: float) -> bool:
         """True the first time an update id is seen; False for a repeat."""
+
+    def seen(self, update_id: int) -> bool:
+        """Whether an update was handled already (by first_time, or with its turn by Sessions.record)."""
 
     def set_blocked(self, user_id: int, blocked: bool, now: float) -> None: ...
 

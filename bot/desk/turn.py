@@ -107,6 +107,7 @@ class Conversations:
             text=text,
             match=reply.match,
             outcomes=reply.outcomes,
+            update_id=where.update_id,
         )
         if self.cases is not None:
             reply = await self.cases.follow(where, session, reply, now)
@@ -154,7 +155,9 @@ class Conversations:
         if session.state == "idle":
             return await self.handle(where, Command("start"), now)
         session, reply = self.engine.present(session)
-        self.sessions.record(where.key, session, now=now, user_id=where.user_id, chat_id=where.chat_id)
+        self.sessions.record(
+            where.key, session, now=now, user_id=where.user_id, chat_id=where.chat_id, update_id=where.update_id
+        )
         return Turn(reply, (), session)
 
     async def forget(self, where: Where, now: float) -> None:

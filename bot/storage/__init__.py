@@ -2,7 +2,7 @@
 
 `Store.open(path)` for a file (WAL, migrations applied at open), `Store.memory()` for an in-memory SQLite
 database. One module per concern: db (opening, migrations), sessions (and forgetting, retention), cases
-(and continue links), bookkeeping, reports, checkins, incidents; text redaction in text.
+(and continue links), bookkeeping, reports, checkins, incidents, the update journal; text redaction in text.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.storage.bookkeeping import SqliteBookkeeping
 from bot.storage.cases import SqliteCases, SqliteLinks
 from bot.storage.checkins import SqliteCheckins, purge_checkins
 from bot.storage.incidents import SqliteIncidents, purge_incidents
+from bot.storage.journal import SqliteJournal
 from bot.storage.reports import SqliteReports
 from bot.storage.sessions import SqliteSessions, purge
 from bot.storage.text import redact, storable
@@ -39,6 +40,7 @@ class Store:
         self.reports = SqliteReports(db)
         self.checkins = SqliteCheckins(db)
         self.incidents = SqliteIncidents(db)
+        self.journal = SqliteJournal(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

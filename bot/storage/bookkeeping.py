@@ -13,6 +13,9 @@ class SqliteBookkeeping:
         cursor = self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
         return cursor.rowcount == 1
 
+    def seen(self, update_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM seen_updates WHERE update_id = ?", [update_id]).fetchone() is not None
+
     def set_blocked(self, user_id: int, blocked: bool, now: float) -> None:
         self.db.table("users").upsert({"user_id": user_id, "blocked": int(blocked), "updated": now}, pk="user_id")
 

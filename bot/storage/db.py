@@ -137,6 +137,15 @@ def m006_incidents(db: sqlite_utils.Database) -> None:
     db.table("incident_subscribers").create_index(["user_id"])
 
 
+@migrations()
+def m007_update_journal(db: sqlite_utils.Database) -> None:
+    """Updates fetched but not yet handled, and the answer to send for each (bot/storage/journal.py)."""
+    db.table("update_journal").create(
+        {"update_id": int, "user_id": int, "received": float, "raw": str, "answer": str}, pk="update_id"
+    )
+    db.table("update_journal").create_index(["user_id"])
+
+
 def open_file(path: Path | str) -> sqlite_utils.Database:
     """A file database in WAL mode, migrated."""
     path = Path(path)

@@ -44,8 +44,11 @@ class SqliteSessions:
         text: str | None = None,
         match: Match | None = None,
         outcomes: Iterable[Outcome] = (),
+        update_id: int | None = None,
     ) -> None:
         with self.db.atomic():
+            if update_id is not None:  # the update is handled exactly when its turn is stored
+                self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
             self.db.execute(
                 "INSERT INTO sessions (key, user_id, chat_id, data, state, intent, updated) VALUES (?,?,?,?,?,?,?) "
                 "ON CONFLICT(key) DO UPDATE SET user_id=excluded.user_id, chat_id=excluded.chat_id, "
@@ -72,7 +75,7 @@ class SqliteSessions:
                 )
 
     def forget_user(self, user_id: int) -> int:
-        return self._forget("user_id", user_id, (*PERSONAL, "users"))
+        return self._forget("user_id", user_id, (*PERSONAL, "users", "update_journal"))
 
     def forget_key(self, key: str) -> int:
         return self._forget("key", key, PERSONAL)
@@ -92,11 +95,12 @@ class SqliteSessions:
 
 def purge(db: sqlite_utils.Database, older_than: float) -> int:
     """Retention: delete turns, outcomes, sessions, closed cases, continue links and seen update ids older
-    than `older_than`. Open cases stay until the support team closes them."""
+    than `older_than`, and updates journaled that long ago. Open cases stay until the support team closes them."""
     with db.atomic():
         removed = db.execute("DELETE FROM turns WHERE ts < ?", [older_than]).rowcount
         removed += db.execute("DELETE FROM outcomes WHERE ts < ?", [older_than]).rowcount
         removed += db.execute("DELETE FROM seen_updates WHERE ts < ?", [older_than]).rowcount
+        removed += db.execute("DELETE FROM update_journal WHERE received < ?", [older_than]).rowcount
         removed += db.execute("DELETE FROM sessions WHERE updated < ?", [older_than]).rowcount
         removed += db.execute("DELETE FROM continue_links WHERE created < ?", [older_than]).rowcount
         old = "SELECT id FROM handoffs WHERE status = 'closed' AND closed < ?"

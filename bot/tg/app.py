@@ -2,6 +2,8 @@
 
 Polling by default, a webhook (with its secret token enforced by PTB) when WEBHOOK_URL is set. No PTB
 persistence: every turn is stored by the desk (bot/desk/turn.py, bot/storage/) before the reply goes out.
+With polling every update is journaled as it is fetched and marked handled when its handling ends; what a
+killed process left is handled at start (bot/storage/journal.py, bot/tg/replay.py).
 Retention: old data is purged at start-up and then daily by a task that lives as long as the application.
 """
 
@@ -42,6 +44,7 @@ from bot.tg.inbound import command_descriptions
 from bot.tg.lifecycle import BotApplication
 from bot.tg.masking import Masker, SecretFilter
 from bot.tg.operators import TelegramOperatorChat
+from bot.tg.replay import replay
 from bot.tg.updates import ScreenedBot
 from bot.tg.webhook import cap_request_bodies
 
@@ -112,10 +115,12 @@ def screened_bot(
     settings: Settings,
     rate_limiter: BaseRateLimiter,  # type: ignore[type-arg]  # PTB leaves its parameter open
     metrics: Metrics,
+    on_received: Callable[[list[Any]], list[Any]] = lambda raws: raws,
 ) -> ScreenedBot:
-    """The bot, with getUpdates parsed one update at a time (bot/tg/updates.py) and PTB's own request defaults
-    otherwise, except a pool of CONNECTION_POOL connections for sending, waited for up to POOL_TIMEOUT
-    (getUpdates has a connection of its own)."""
+    """The bot, with getUpdates parsed one update at a time (bot/tg/updates.py), each batch handed to
+    `on_received` first (the update journal), and PTB's own request defaults otherwise, except a pool of
+    CONNECTION_POOL connections for sending, waited for up to POOL_TIMEOUT (getUpdates has a connection of
+    its own)."""
     urls = {"base_url": settings.api_url, "base_file_url": file_url(settings.api_url)} if settings.api_url else {}
     return ScreenedBot(
         settings.token.reveal(),
@@ -123,6 +128,7 @@ def screened_bot(
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter,
         on_skipped=metrics.skipped_updates.inc,
+        on_received=on_received,
         **urls,
     )
 
@@ -153,6 +159,8 @@ def build_application(
     background: list[asyncio.Task[None]] = []
 
     async def post_init(app: App) -> None:
+        # Before polling starts: what a killed process left goes first (bot/tg/replay.py)
+        await replay(bot, store.journal, app.update_queue, handlers.out, clock)
         background.append(asyncio.create_task(purge_daily(store, settings.retention_days, clock), name="retention"))
         if reader is not None:
             background.append(asyncio.create_task(start_reader(reader), name="ocr-worker"))
@@ -177,17 +185,28 @@ def build_application(
 
     metrics = metrics or Metrics()
     limiter = default_rate_limiter(settings.send_rate_limit) if rate_limiter is None else rate_limiter
+    bot = screened_bot(settings, limiter, metrics, on_received=lambda raws: store.journal.keep(raws, clock()))
+
+    def done(update: object) -> None:
+        if not isinstance(update, Update):
+            return
+        try:
+            store.journal.done(update.update_id, clock())
+        except sqlite3.Error as exc:  # e.g. the database closed under a shutdown: handled again at start
+            log.warning("update %s not marked handled: %r", update.update_id, exc)
+
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
-        .bot(screened_bot(settings, limiter, metrics))
-        .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .bot(bot)
+        .concurrent_updates(OrderedUpdateProcessor(MAX_CONCURRENT_UPDATES, on_done=done))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     app: App = builder.build()
     desk = build_desk(settings, engine, store, app.bot, flood, reader)
-    Handlers(desk, store, metrics, clock=clock).register(app)
+    handlers = Handlers(desk, store, metrics, clock=clock)
+    handlers.register(app)
     return app
 
 

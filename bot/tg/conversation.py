@@ -8,6 +8,10 @@ Nothing from one person may pile up: each update is screened as it arrives, befo
 conversation (the flood limit: bot/tg/handlers.py `Handlers.screen`), and at most MAX_WAITING updates wait
 for one conversation; the rest are dropped, not queued. So a flood in one chat never holds the update slots
 that other chats need.
+
+When an update's handling ends (handled, answered with an error, or dropped) `on_done(update)` is called: the
+update journal then marks it handled (bot/storage/journal.py). Not when it is cancelled by a shutdown: then
+it is still to do, and the next start handles it.
 """
 
 from __future__ import annotations
@@ -56,8 +60,9 @@ def key_of(update: object) -> str | None:
 class OrderedUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across conversations, sequential within one."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, on_done: Callable[[object], None] | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        self._on_done = on_done or (lambda update: None)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._screen: Screen = lambda update: None
         self._on_overflow: Callable[[], None] = lambda: None
@@ -68,6 +73,16 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         self._on_overflow = on_overflow
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._process(update, coroutine)
+        except asyncio.CancelledError:
+            raise  # a shutdown stopped it: still to do
+        except Exception:
+            self._on_done(update)  # it failed: never retried for ever
+            raise
+        self._on_done(update)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = key_of(update)
         if key is None:
             await coroutine

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 
 from telegram import Bot, CallbackQuery, Chat, Message, Update
@@ -284,20 +285,30 @@ class Handlers:
     ) -> None:
         now = await self._admit(update, bot, to, query=query)
         if now is not None:
-            await self._respond(bot, to, event, now, query=query)
+            await self._respond(bot, to, event, now, query=query, update_id=update.update_id)
 
     async def _respond(
-        self, bot: Bot, to: Inbound, event: Event | Picture, now: float, *, query: CallbackQuery | None = None
+        self,
+        bot: Bot,
+        to: Inbound,
+        event: Event | Picture,
+        now: float,
+        *,
+        query: CallbackQuery | None = None,
+        update_id: int | None = None,
     ) -> None:
-        """One desk turn for a conversation, then its reply sent (the desk stored it first)."""
+        """One desk turn for a conversation (stored with `update_id` marked handled), then its answer: stored
+        in the update journal, then sent, so a killed process's successor sends it (bot/tg/replay.py)."""
         self.metrics.updates.labels(type(event).__name__.lower()).inc()
-        turn = await self.desk.handle(to.where, event, now)
+        turn = await self.desk.handle(replace(to.where, update_id=update_id), event, now)
         self._count(turn.reply)
         await self.out.answer(query)
-        for banner in (e for e in turn.effects if isinstance(e, Banner)):
-            await self.out.send(bot, to, Reply((banner.text,), (banner.button,)))
+        banners = [(Reply((e.text,), (e.button,)), None) for e in turn.effects if isinstance(e, Banner)]
         link = next((e for e in turn.effects if isinstance(e, Link)), None)
-        await self.out.send(bot, to, turn.reply, link=link)
+        parcel = self.out.parcel(to, [*banners, (turn.reply, link)])
+        if update_id is not None:
+            self.store.journal.answered(update_id, parcel.to_dict())
+        await self.out.deliver(bot, parcel)
         if query is not None:
             await self.out.mark_answered(bot, query, turn.reply)
         for scheduled in (e for e in turn.effects if isinstance(e, Scheduled)):

@@ -6,6 +6,10 @@ texts included) at CRITICAL, and the offset is never advanced, so the same batch
 `ScreenedBot.get_updates` parses each update on its own: a bad one is logged with its id only, counted
 (`bot_updates_skipped_total`), and replaced by a bare `Update(update_id)`, which no handler takes but which
 still advances PTB's offset past it. Each update is parsed once, as PTB would.
+
+Before anything is parsed, the batch goes to `on_received` (the update journal, bot/storage/journal.py): it is
+written down before the next getUpdates can confirm it, and only the updates it hands back go on (those
+already in hand or already handled are left out).
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ class ScreenedBot(ExtBot[None]):
         *,
         get_updates_request: BaseRequest,
         on_skipped: Callable[[], None] = lambda: None,
+        on_received: Callable[[list[Any]], list[Any]] = lambda raws: raws,
         **kwargs: Any,
     ) -> None:
         super().__init__(token, get_updates_request=get_updates_request, **kwargs)
         self._updates_request = get_updates_request
         self._on_skipped = on_skipped
+        self._on_received = on_received
 
     async def get_updates(
         self,
@@ -69,15 +75,15 @@ class ScreenedBot(ExtBot[None]):
             pool_timeout=pool_timeout,
             api_kwargs=api_kwargs,
         )
-        parsed = (self._parse(raw) for raw in result) if isinstance(result, list) else ()
-        updates = tuple(update for update in parsed if update is not None)
-        for update in updates:
-            self.insert_callback_data(update)
-        return updates
+        fresh = self._on_received(result) if isinstance(result, list) else []
+        return tuple(update for update in map(self.parse, fresh) if update is not None)
 
-    def _parse(self, raw: Any) -> Update | None:
+    def parse(self, raw: Any) -> Update | None:
+        """One update from its JSON, as PTB would; a bare Update(update_id) when PTB cannot parse it."""
         try:
-            return Update.de_json(raw, self)
+            update = Update.de_json(raw, self)
+            self.insert_callback_data(update)
+            return update
         except Exception as exc:  # anything PTB's parser raises: the update is skipped, never the batch
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             log.warning("update %s could not be parsed, skipped (%s)", update_id, exc.__class__.__name__)

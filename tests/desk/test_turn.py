@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.desk.admission import Admit
+from dataclasses import replace
+
+from bot.desk.admission import Admit, Gate
 from bot.desk.continuation import PREFIX, Link
+from bot.desk.flood import FloodGate
 from bot.desk.ports import Person, Where
 from bot.engine.model import Catalog, Command, Session, Text
 from bot.storage import Store
@@ -131,3 +134,18 @@ async def test_the_same_turn_on_sqlite(handoff_engine, catalog: Catalog) -> None
     await desk.handle(ALICE, Command("forget"), 2.0)
     assert store.query("SELECT COUNT(*) FROM turns") == [(0,)]
     store.close()
+
+
+async def test_an_update_is_handled_exactly_when_its_turn_is_stored(desk: Desk) -> None:
+    # Admission only reads: an update whose process died before its turn was stored is still new to the
+    # next process; once the turn is stored (with the update id, in one transaction) it is a repeat.
+    conversations = desk.conversations
+
+    def next_process() -> Gate:  # a gate that knows only what is stored
+        return Gate(conversations.engine, desk.store.sessions, desk.store.bookkeeping, FloodGate())
+
+    assert conversations.admit(ALICE, 7, desk.now).verdict is Admit.TURN
+    assert next_process().admit(ALICE.key, 21, 7, private=True, now=desk.now).verdict is Admit.TURN
+    await conversations.handle(replace(ALICE, update_id=7), Text("icloud storage is full"), desk.now)
+    shown = next_process().admit(ALICE.key, 21, 7, private=True, now=desk.now)
+    assert shown.verdict is Admit.REPEAT and shown.reply is not None

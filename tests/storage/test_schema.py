@@ -99,7 +99,8 @@ CREATE TABLE "users" (
 )
 """
 RELEASE_MIGRATIONS = ["m001_create_tables", "m002_updates_and_users", "m003_handoffs_and_groups", "m004_continue_links"]
-# What each migration after the release added (m005 check-ins, m006 incidents), frozen the same way.
+# What each migration after the release added (m005 check-ins, m006 incidents, m007 the update journal),
+# frozen the same way.
 ADDED = """
 CREATE TABLE "checkins" (
    "id" INTEGER PRIMARY KEY,
@@ -144,8 +145,17 @@ CREATE TABLE "incidents" (
    "started" REAL,
    "ended" REAL
 )
+CREATE TABLE "update_journal" (
+   "update_id" INTEGER PRIMARY KEY,
+   "user_id" INTEGER,
+   "received" REAL,
+   "raw" TEXT,
+   "answer" TEXT
+)
+CREATE INDEX "idx_update_journal_user_id"
+    ON "update_journal" ("user_id")
 """
-MIGRATIONS = [*RELEASE_MIGRATIONS, "m005_checkins", "m006_incidents"]
+MIGRATIONS = [*RELEASE_MIGRATIONS, "m005_checkins", "m006_incidents", "m007_update_journal"]
 
 
 def _merged(*schemas: str) -> str:

@@ -112,7 +112,8 @@ def test_sigterm_mid_burst_then_restart(fake: FakeBotApi, tmp_path: Path) -> Non
 def test_sigkill_mid_burst_then_restart(fake: FakeBotApi, tmp_path: Path) -> None:
     # kill -9 in the middle of a burst: the database is intact, and after the restart every conversation
     # goes on from its last recorded turn: a press on the menu works for everyone whose /start was recorded,
-    # everyone else gets the menu again. (Replies in flight at the kill are lost: see the adapter's notes.)
+    # everyone else gets the menu again. (Replies in flight at the kill come after the restart:
+    # tests/tg/test_journal.py.)
     db_path = tmp_path / "bot.sqlite3"
     process = _start(fake, db_path)
     try:

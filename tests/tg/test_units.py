@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import threading
@@ -130,6 +131,31 @@ async def test_ordered_processor_serialises_one_key_and_forgets_idle_locks() -> 
     assert events.index("a-") < events.index("b+")  # same conversation: one after the other, in order
     assert events.index("c-") < events.index("a-")  # another conversation did not wait
     assert len(processor) == 0
+
+
+async def test_ordered_processor_reports_each_update_done_but_not_one_a_shutdown_cancelled() -> None:
+    done: list[int] = []
+    processor = OrderedUpdateProcessor(16, on_done=lambda u: done.append(u.update_id))  # type: ignore[attr-defined]
+    processor.guard(lambda u: asyncio.sleep(0) if u.update_id == 3 else None, lambda: None)  # type: ignore[attr-defined]
+
+    def update(i: int) -> Update:
+        chat = {"id": 1, "type": "private", "first_name": "p"}
+        sender = {"id": 1, "is_bot": False, "first_name": "p"}
+        return _update({"update_id": i, "message": {"message_id": i, "date": 0, "chat": chat, "from": sender}})
+
+    async def fails() -> None:
+        raise RuntimeError("handler bug")
+
+    await processor.process_update(update(1), asyncio.sleep(0))  # handled
+    with contextlib.suppress(RuntimeError):
+        await processor.process_update(update(2), fails())  # failed: not retried for ever
+    await processor.process_update(update(3), asyncio.sleep(0))  # dropped by the flood screen
+    stuck = asyncio.ensure_future(processor.process_update(update(4), asyncio.sleep(10)))
+    await asyncio.sleep(0.01)
+    stuck.cancel()  # a shutdown: still to do
+    with contextlib.suppress(asyncio.CancelledError):
+        await stuck
+    assert done == [1, 2, 3]
 
 
 def test_token_filter_masks_the_token_in_messages_arguments_and_tracebacks() -> None:
