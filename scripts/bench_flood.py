@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_telegram import ALL_CORES, TOKEN, spawn, wait_until_polling
+from bench_telegram import ALL_CORES, TOKEN, count_replies, spawn, wait_until_polling
 
-from tests.tg.fake_bot_api import BOT_USERNAME, Call, FakeBotApi
+from tests.tg.fake_bot_api import BOT_USERNAME, FakeBotApi
 
 GROUP = -100_777
 PRIVATE = range(20_000, 20_010)
@@ -38,23 +38,7 @@ async def one_run(flood: bool) -> list[float]:
     """The private replies' latencies (seconds) in one run against a fresh fake Bot API and bot process."""
     fake = FakeBotApi(TOKEN).start()
     loop = asyncio.get_running_loop()
-    waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}
-    counts: dict[int, int] = {}
-
-    def on_call(call: Call) -> None:
-        if call.method != "sendMessage":
-            return
-        chat = int(call.params["chat_id"])
-
-        def bump() -> None:
-            counts[chat] = counts.get(chat, 0) + 1
-            target = waiting.get(chat)
-            if target and counts[chat] >= target[0] and not target[1].done():
-                target[1].set_result(None)
-
-        loop.call_soon_threadsafe(bump)
-
-    fake.on_call = on_call
+    waiting, counts = count_replies(fake, loop)
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         child = spawn("bot", fake.api_url, Path(tmp) / "bench.sqlite3", ALL_CORES[0], 0)

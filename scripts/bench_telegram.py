@@ -105,11 +105,13 @@ def spawn(kind: str, api_url: str, db: Path, core: int, rate: int | None) -> sub
     return subprocess.Popen(command, cwd=db.parent, env=env, preexec_fn=pin)
 
 
-async def conversations(kind: str, people: int, turns: int, rate: int | None = None) -> Run:
-    """One run against a fresh fake Bot API; `kind` is "echo" or "bot" (`python -m bot run`)."""
-    fake = FakeBotApi(TOKEN).start()
-    loop = asyncio.get_running_loop()
-    waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}
+Waiting = dict[int, tuple[int, "asyncio.Future[None]"]]  # chat -> (messages to wait for, done when there)
+
+
+def count_replies(fake: FakeBotApi, loop: asyncio.AbstractEventLoop) -> tuple[Waiting, dict[int, int]]:
+    """Count the bot's messages per chat as the fake Bot API answers them; a future put in `waiting` for a
+    chat is set once that chat has the given number of messages."""
+    waiting: Waiting = {}
     counts: dict[int, int] = {}
 
     def on_call(call: Call) -> None:
@@ -126,6 +128,14 @@ async def conversations(kind: str, people: int, turns: int, rate: int | None = N
         loop.call_soon_threadsafe(bump)
 
     fake.on_call = on_call
+    return waiting, counts
+
+
+async def conversations(kind: str, people: int, turns: int, rate: int | None = None) -> Run:
+    """One run against a fresh fake Bot API; `kind` is "echo" or "bot" (`python -m bot run`)."""
+    fake = FakeBotApi(TOKEN).start()
+    loop = asyncio.get_running_loop()
+    waiting, counts = count_replies(fake, loop)
     bot_core, own_core = ALL_CORES[0], ALL_CORES[-1]
     if hasattr(os, "sched_setaffinity") and len(ALL_CORES) > 1:
         os.sched_setaffinity(0, {own_core})

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.model import Session
-from bot.storage import Store
-
-NOW = 1_700_000_000.0
-
-
-@pytest.fixture(params=["memory", "file"])
-def store(request, tmp_path):
-    s = Store.memory() if request.param == "memory" else Store.open(tmp_path / "x.sqlite3")
-    yield s
-    s.close()
+from tests.storage.conftest import NOW
 
 
 def _raw(update_id: int, user_id: int = 5, text: str = "backup failed") -> dict:

@@ -10,15 +10,7 @@ import sqlite_utils
 from bot.engine.model import Match, Outcome, Session
 from bot.storage import Store, redact
 from bot.storage.db import migrations
-
-NOW = 1_700_000_000.0
-
-
-@pytest.fixture(params=["memory", "file"])
-def store(request, tmp_path):
-    s = Store.memory() if request.param == "memory" else Store.open(tmp_path / "x.sqlite3")
-    yield s
-    s.close()
+from tests.storage.conftest import NOW
 
 
 def _session() -> Session:
