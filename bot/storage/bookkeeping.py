@@ -5,13 +5,18 @@ from __future__ import annotations
 import sqlite_utils
 
 
+def mark_handled(db: sqlite_utils.Database, update_id: int, now: float) -> bool:
+    """Record an update id as handled (inside the caller's transaction, if any); False when it already was."""
+    cursor = db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
+    return cursor.rowcount == 1
+
+
 class SqliteBookkeeping:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
     def first_time(self, update_id: int, now: float) -> bool:
-        cursor = self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
-        return cursor.rowcount == 1
+        return mark_handled(self.db, update_id, now)
 
     def seen(self, update_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM seen_updates WHERE update_id = ?", [update_id]).fetchone() is not None

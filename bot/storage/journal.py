@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.storage.bookkeeping import mark_handled
+
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -61,7 +63,7 @@ class SqliteJournal:
         """The update was handled (or deliberately dropped): never handled again."""
         with self.db.atomic():
             self.db.execute("DELETE FROM update_journal WHERE update_id = ?", [update_id])
-            self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
+            mark_handled(self.db, update_id, now)
 
     def pending(self, since: float) -> list[Pending]:
         """What an earlier process left unfinished, oldest first; rows older than `since` are dropped."""

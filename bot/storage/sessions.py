@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from bot.engine.model import Match, Outcome, Session
+from bot.storage.bookkeeping import mark_handled
 from bot.storage.db import scrub
 from bot.storage.text import redact, storable
 
@@ -48,7 +49,7 @@ class SqliteSessions:
     ) -> None:
         with self.db.atomic():
             if update_id is not None:  # the update is handled exactly when its turn is stored
-                self.db.execute("INSERT OR IGNORE INTO seen_updates (update_id, ts) VALUES (?, ?)", [update_id, now])
+                mark_handled(self.db, update_id, now)
             self.db.execute(
                 "INSERT INTO sessions (key, user_id, chat_id, data, state, intent, updated) VALUES (?,?,?,?,?,?,?) "
                 "ON CONFLICT(key) DO UPDATE SET user_id=excluded.user_id, chat_id=excluded.chat_id, "
