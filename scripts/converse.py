@@ -239,6 +239,11 @@ class Person:
             pressed = self.button(reply, self.truth_intent.title)
             if pressed:
                 return pressed
+        if (reply.get("diagnosis") or {}).get("intent") == self.truth:  # "is this still your problem?" yes
+            for label in (self.catalog.text("opt_midcheck_yes"), self.catalog.text("opt_confirm_yes")):
+                pressed = self.button(reply, label)
+                if pressed:
+                    return pressed
         for label in (self.catalog.text("something_else"),):
             pressed = self.button(reply, label)
             if pressed:

@@ -84,15 +84,23 @@ def test_chat_transcript_whole_diagnosis(run, catalog, matcher):
     expected += ["you> 1"]
     asked, options = question(steps[0])
     expected += _bot([intent.intro, _step(catalog, intent, steps, 0, slots), asked], options)
+    # other likely causes for the same words, offered mid-way and again before escalating
+    others = Engine(catalog, matcher)._next_causes(Session(words=(message,), slots=slots, intent=intent.id))
+    assert others and intent.id not in others
+    titles = [catalog.intents[i].title for i in others]
+    answers, failed = [message, "1"], 0
     for k in range(1, len(steps)):
         expected += ["you> no"]
+        answers.append("no")
+        failed += not steps[k - 1].check
+        if failed == 2 and not steps[k - 1].check:  # two fix steps failed: "is this still your problem?"
+            expected += _bot([t("midcheck_question")], [t("opt_midcheck_yes"), *titles, t("something_else")])
+            expected += ["you> 1"]
+            answers.append("1")
         asked, options = question(steps[k])
         expected += _bot([_step(catalog, intent, steps, k, slots), asked], options)
     expected += ["you> no"]
     # before escalating, "did I get your problem right?" with the next likely causes for the same words
-    others = Engine(catalog, matcher)._next_causes(Session(words=(message,), slots=slots, intent=intent.id))
-    assert others and intent.id not in others
-    titles = [catalog.intents[i].title for i in others]
     expected += _bot(
         [t("steps_exhausted"), t("confirm_question")], [t("opt_confirm_yes"), *titles, t("something_else")]
     )
@@ -102,7 +110,7 @@ def test_chat_transcript_whole_diagnosis(run, catalog, matcher):
     expected += _bot([t("feedback_thanks")])
     expected += ["bye"]
 
-    script = "\n".join([message, "1", *["no"] * len(steps), "1", "2"]) + "\n"
+    script = "\n".join([*answers, "no", "1", "2"]) + "\n"
     result = run("chat", "--memory", input=script)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == expected

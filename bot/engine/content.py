@@ -110,6 +110,8 @@ TEXT_KEYS = frozenset(
         "stats_header",
         "confirm_question",
         "opt_confirm_yes",
+        "midcheck_question",
+        "opt_midcheck_yes",
         "skip_tried",
         "reask_keep",
         "mac_app_question",

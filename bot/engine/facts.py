@@ -20,7 +20,8 @@ from bot.engine.model import Match
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _UNIT = re.compile(_NUMBER + r"\s*(tb|terabytes?|gb|gigs?|gigabytes?|g\b|mb|megabytes?)?")
 _NOT_A_SIZE = re.compile(r"(?:iphone|ios|macos|windows|win|os|version|pro|max|plus|se|step|error|code)\s*$")
-_SPLIT = re.compile(r"(?<!\d)[.,](?!\d)|[;!?\n]+|\b(?:and|but|while|whereas|though|although)\b")
+_OF = re.compile(r"\b(?:of|out of|to|from|at|in)\s*$")  # "step 1 of 4", "at 3": a bare number there is no size
+_SPLIT = re.compile(r"(?<!\d)[.,](?!\d)|[.,](?=\s)|[;!?\n]+|\b(?:and|but|while|whereas|though|although)\b")
 _PHONE = re.compile(r"\b(?:i\s?phone|phone|ios|device)\b")
 _ICLOUD = re.compile(r"\b(?:i\s?cloud\+?|plan|subscription|pay(?:ing)? for|paid for|storage plan|tier)\b")
 _COMPUTER = re.compile(
@@ -165,8 +166,13 @@ def _gb(number: str, unit: str | None) -> float:
     return value
 
 
+_BACKUP_OF = re.compile(r"\bbackups?\s+(?:of|for)\b|\bbackup size\b|\bnext backup\b|\bphones? backup\b")
+
+
 def _subject(clause: str) -> str | None:
     """Whose space a clause talks about."""
+    if _BACKUP_OF.search(clause):  # "the backup of this iphone shows 260 GB" is the backup's size
+        return "backup"
     if _COMPUTER.search(clause):
         return "computer"
     if _ICLOUD.search(clause):
@@ -187,7 +193,8 @@ def _amounts(text: str) -> dict[str, float]:
         subject = _subject(clause) or last_subject
         last_subject = subject
         for m in _UNIT.finditer(clause):
-            if _NOT_A_SIZE.search(clause[: m.start()]) or (m.group(2) is None and not has_unit):
+            bare = m.group(2) is None
+            if _NOT_A_SIZE.search(clause[: m.start()]) or (bare and (not has_unit or _OF.search(clause[: m.start()]))):
                 continue
             if re.match(r"\s*(?:%|percent|times|hours?|minutes?|days?|years?|x\b)", clause[m.end() :]):
                 continue
@@ -273,6 +280,9 @@ def verdicts(facts: Mapping[str, float]) -> dict[str, int]:
             out["computer_disk_full"] = -1
     icloud_free = facts.get("icloud_free_gb")
     backup = facts.get("backup_gb")
+    plan = facts.get("icloud_plan_gb")
+    if backup is not None and plan is not None and backup > plan:
+        out["backup_too_large"] = 1  # bigger than the whole plan: it can never fit, however much is deleted
     if icloud_free is not None:
         if backup is not None and backup > icloud_free:
             out["backup_too_large"] = 1

@@ -23,6 +23,8 @@ from bot.engine.text import features
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
 CHECKED = "diagnosis_checked"  # a fact: the diagnosis was checked once; steps running out again escalate
+MIDCHECK_AFTER = 2  # failed fix steps of one diagnosis before asking whether the diagnosis is right
+MIDCHECKED = "midchecked:"  # a fact per intent ("midchecked:icloud_full"): asked once mid-way, not again
 Options = list[tuple[str, str]]
 
 
@@ -156,7 +158,32 @@ class Flow:
             out.outcomes.append(Outcome("resolved", intent.id, session.step))
             out.say(t("fixed"))
             return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"), out)
-        return self._present_step(session.evolve(step=session.step + 1, tried=tried), intent, out)
+        session = session.evolve(step=session.step + 1, tried=tried)
+        if value == "not_fixed" and self._doubt_diagnosis(session, intent):
+            return self._midcheck(session, out)
+        return self._present_step(session, intent, out)
+
+    def _doubt_diagnosis(self, session: Session, intent: Intent) -> bool:
+        """Two fix steps failed and the facts don't prove this cause: is it the right one? True when the
+        question is worth asking (the caller then asks it with `_midcheck`)."""
+        failed = sum(value == "not_fixed" for _, value in session.tried)
+        return (
+            failed == MIDCHECK_AFTER
+            and session.step < len(self._steps(session))
+            and not session.facts.get(MIDCHECKED + intent.id)
+            and facts_.verdicts(session.facts).get(intent.id, 0) <= 0
+            and bool(self._next_causes(session))
+        )
+
+    def _midcheck(self, session: Session, out: Out) -> Session:
+        """Mid-way "did I get your problem right?": "yes" goes on with the next step, a cause switches to it."""
+        facts = {**session.facts, MIDCHECKED + (session.intent or ""): 1.0}
+        session = session.evolve(candidates=tuple(self._next_causes(session)), facts=facts)
+        return self._ask(session, "confirm", None, self.catalog.text("midcheck_question"), out)
+
+    def steps_remain(self, session: Session) -> bool:
+        """The diagnosis still has steps to give (a "did I get it right?" asked mid-way, not at the end)."""
+        return session.intent is not None and session.step < len(self._steps(session))
 
     def _steps_exhausted(self, session: Session, out: Out) -> Session:
         """Before escalating, check the diagnosis: offer the next likely causes, with the facts kept."""

@@ -74,8 +74,11 @@ class Engine(Flow):
                 lambda s: all(c in catalog.intents for c in s.candidates),
             ),
             "confirm": StateSpec(
-                lambda s: [("yes", t("opt_confirm_yes")), *self._candidate_options(s)],
-                lambda s: [t("confirm_question")],
+                lambda s: [
+                    ("yes", t("opt_midcheck_yes" if self.steps_remain(s) else "opt_confirm_yes")),
+                    *self._candidate_options(s),
+                ],
+                lambda s: [t("midcheck_question" if self.steps_remain(s) else "confirm_question")],
                 self._answer_confirm,
                 lambda s: all(c in catalog.intents for c in s.candidates),
             ),
@@ -371,6 +374,8 @@ class Engine(Flow):
         return self._start_intent(session, self.catalog.intents[value], "", out)
 
     def _answer_confirm(self, session: Session, value: str, out: Out) -> Session:
+        if value == "yes" and self.steps_remain(session):  # asked mid-way: the diagnosis stands, go on
+            return self._present_step(session.evolve(candidates=()), self.catalog.intents[session.intent or ""], out)
         if value == "yes":
             return self._escalate(session.evolve(candidates=()), out)
         return self._answer_candidate(session, value, out)

@@ -76,8 +76,17 @@ EVERYWHERE = re.compile(
 TRIED = re.compile(
     r"\b(?:toggled|turned|switched|flipped)\s+(?:\w+\s+){0,3}?(?:off\s+and\s+(?:back\s+)?on|on\s+and\s+off)(?:\s+again)?\b"
     r"|\bsignout\s+(?:\w+\s+){0,3}?and\s+(?:back\s+)?(?:in|signin)\b|\bsignout\s+and\s+signin\b"
-    r"|(?:^|\b(?:i|ive|already|tried|also|we|and|even|have)\s+)(?:restarted|rebooted|reinstalled|power\s+cycled)\b"
+    r"|(?:^|\b(?:i|ive|already|tried|also|we|and|even|have)\s+)(?:restarted|rebooted|reinstalled|power\s+cycled"
+    r"|reset)\b"
 )
+# "already deleted my old backups", "ive already freed up space": a fix already done is no clue to the cause
+ALREADY_DONE = re.compile(
+    r"\balready\s+(?:\w+\s+)?(?:deleted|removed|cleared|freed|bought|upgraded|paid|turned|switched|tried|updated"
+    r"|reset|restarted|changed|swapped|checked|looked|searched)\b"
+)
+# "i dont use icloud", "i dont have a mac": what the person doesn't use is ruled out ("dont have internet" or
+# "dont have enough" is a lack, the symptom itself)
+NOT_USED = re.compile(r"\b(?:dont|doesnt|didnt|never)\s+(?:even\s+)?(?:use|using|used|own|have\s+an?)\b")
 NO_PROBLEM = re.compile(r"\bno (?:problems?|issues?|trouble) with\b")
 FINE = re.compile(r"\b(?:(?:is|are|was|seems?|looks?)\s+)?(?:fine|ok|okay|good|great|solid|perfect)\b|\bworks? fine\b")
 NOT_THE_ISSUE = re.compile(
@@ -153,6 +162,13 @@ _AMOUNT_OF_AMOUNT = re.compile(
     + r"(?:\s+(?:is\s+|are\s+)?used)?"
 )
 _ANY_AMOUNT = re.compile(_AMOUNT)
+# "2tb with 1.6tb free", "256gb and 100gb left": a capacity and what of it is free (the capacity is no need)
+_TOTAL_WITH_FREE = re.compile(
+    _AMOUNT
+    + r"\s+(?:plan\s+)?(?:with|and|,)\s+(?:only\s+|about\s+)?"
+    + _AMOUNT
+    + r"\s+(?:of\s+)?(?:free|available|left|remaining|spare|unused|empty)\b"
+)
 _NEEDED = re.compile(
     r"\b(?:uses|using|needs|need|takes|requires|holds|size is|size of|backup is)\s+(?:about\s+|around\s+)?"
     r"(\d+(?:\.\d+)?)\b(?!\s*(?:%|percent|min|hour|day|sec))"
@@ -194,6 +210,14 @@ def _quantified(text: str) -> str:
 
     Free space counts as short when the message names something bigger (a backup, the phone's data) than it.
     """
+
+    def total_with_free(match: re.Match[str]) -> str:
+        total, room = _gb(match.group(1), match.group(2)), _gb(match.group(3), match.group(4))
+        if room < SHORT_GB or (total and room / total < 0.05):
+            return " not enough space "
+        return " not space " if total and (room >= PLENTY_GB or room / total >= 0.4) else match.group(0)
+
+    text = _TOTAL_WITH_FREE.sub(total_with_free, text)
     amounts = [_gb(m.group(1), m.group(2)) for m in _ANY_AMOUNT.finditer(text)]
     if amounts:  # "15 GB free and the phone uses 120": a bare number next to a unit shares it
         amounts += [float(m.group(1)) for m in _NEEDED.finditer(text)]
@@ -318,6 +342,12 @@ def _negated_positions(words: list[str]) -> set[int]:
         negated.update(j for j in range(first, len(joined[: m.end()].split())) if words[j] not in SUBJECTS)
     for m in EVERYWHERE.finditer(joined):
         negated.update(range(len(joined[: m.start()].split()) + 1, len(joined[: m.end()].split())))
+    for m in ALREADY_DONE.finditer(joined):
+        start = len(joined[: m.start()].split())
+        end = next((j for j in range(start + 1, len(words)) if words[j] in SCOPE_END), len(words))
+        negated.update(j for j in range(start, end) if words[j] not in SUBJECTS)
+    for m in NOT_USED.finditer(joined):
+        negated.update(_scope(words, len(joined[: m.end()].split())))
     for m in NO_PROBLEM.finditer(joined):
         negated.update(_scope(words, len(joined[: m.end()].split())))
     for m in NOT_THE_ISSUE.finditer(joined):  # "my wifi is slow but thats not the issue": all of it ruled out

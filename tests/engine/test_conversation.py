@@ -18,6 +18,17 @@ def _through_questions(talk, catalog, answers):
         talk.press(answers[talk.session.node])
 
 
+def _fail_every_step(talk, catalog):
+    """Do every step, none of which helps; to the mid-way "is this still your problem?" answer yes."""
+    while talk.session.state == "step" or (
+        talk.session.state == "confirm" and catalog.text("midcheck_question") in talk.reply.text
+    ):
+        if talk.session.state == "confirm":
+            talk.press("yes")
+        else:
+            talk.press("next" if "next" in talk.values() else "not_fixed")
+
+
 # ---------------------------------------------------------------- 1. facts: numbers, negation, contrast
 
 
@@ -82,8 +93,7 @@ def test_steps_run_out_then_did_i_get_it_right_with_facts_kept(catalog, talk):
     with what was said (facts and slots kept); 'yes' would escalate."""
     talk.say("the cable keeps disconnecting during the backup, I already tried another cable")
     _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
-    while talk.session.state == "step":
-        talk.press("next" if "next" in talk.values() else "not_fixed")
+    _fail_every_step(talk, catalog)
     assert talk.session.state == "confirm" and catalog.text("confirm_question") in talk.reply.text
     assert "escalated" not in talk.kinds()
     others = [v for v in talk.values() if v not in ("yes", "else")]
@@ -96,11 +106,59 @@ def test_steps_run_out_then_did_i_get_it_right_with_facts_kept(catalog, talk):
 def test_a_cable_problem_without_hardware_clues_is_not_sent_to_a_repair(catalog, talk):
     talk.say("the cable keeps disconnecting during the backup")
     _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
-    while talk.session.state == "step":
-        talk.press("next" if "next" in talk.values() else "not_fixed")
+    _fail_every_step(talk, catalog)
     talk.press("yes")
     assert catalog.escalations["apple_support"] in talk.reply.text
     assert catalog.escalations["hardware_repair"] not in talk.reply.text
+
+
+def _fail_two_steps(talk):
+    while talk.session.state == "step" and sum(v == "not_fixed" for _, v in talk.session.tried) < 2:
+        talk.press("next" if "next" in talk.values() else "not_fixed")
+
+
+def test_two_failed_steps_check_the_diagnosis_mid_way(catalog, talk):
+    """Two fix steps that didn't help: 'is this still your problem?' before the third, with other causes."""
+    talk.say("the cable keeps disconnecting during the backup")
+    _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    _fail_two_steps(talk)
+    assert talk.session.state == "confirm" and catalog.text("midcheck_question") in talk.reply.text
+    labels = [b.label for b in talk.reply.buttons]
+    assert labels[0] == catalog.text("opt_midcheck_yes") and len(labels) > 2
+    assert "escalated" not in talk.kinds()
+
+
+def test_yes_mid_way_goes_on_with_the_next_step_and_is_not_asked_again(catalog, talk):
+    talk.say("the cable keeps disconnecting during the backup")
+    _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    _fail_two_steps(talk)
+    step = talk.session.step
+    talk.press("yes")
+    assert talk.session.state == "step" and talk.session.intent == "cable_or_port" and talk.session.step == step
+    steps = catalog.intents["cable_or_port"].steps
+    assert talk.session.step < len(steps)
+    talk.press("next" if "next" in talk.values() else "not_fixed")
+    assert catalog.text("midcheck_question") not in talk.reply.text  # asked once per diagnosis
+
+
+def test_another_cause_picked_mid_way_switches_with_the_facts_kept(catalog, talk):
+    talk.say("the cable keeps disconnecting during the backup, I already tried another cable")
+    _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    _fail_two_steps(talk)
+    other = next(v for v in talk.values() if v not in ("yes", "else"))
+    talk.press(other)
+    assert talk.session.intent == other and "other_cable" in talk.session.done
+    assert talk.session.slots.get("computer") == "win_itunes"
+
+
+def test_no_mid_way_check_when_the_facts_prove_the_cause(catalog, talk):
+    """15 GB free for a 120 GB phone proves the computer's disk: failing steps don't make the bot doubt it."""
+    talk.say("my laptop has 15 GB free and the phone uses 120 GB, the backup fails")
+    assert talk.session.intent == "computer_disk_full"
+    _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    while talk.session.state == "step":
+        assert catalog.text("midcheck_question") not in talk.reply.text
+        talk.press("next" if "next" in talk.values() else "not_fixed")
 
 
 # ---------------------------------------------------------------- 5. typed answers

@@ -16,6 +16,8 @@ from bot.engine.facts import merge, read_facts, verdicts
         ("icloud says I have 1.5 GB left, backup is 12 GB", {"icloud_free_gb": 1.5, "backup_gb": 12}),
         ("only 500 MB free on my iphone", {"phone_free_gb": 0.5}),
         ("my iphone 15 pro on ios 17", {}),  # a model and a version are no quantities
+        ("the backup of this iphone shows 260 GB", {"backup_gb": 260}),  # the backup's size, not the phone's
+        ("it freezes at step 1 of 4. the laptop has 400 gb free", {"computer_free_gb": 400}),  # "of 4" is no size
     ],
 )
 def test_quantities(text, expected):
@@ -55,6 +57,7 @@ def test_counts_of_networks_and_cables():
         ({"phone_free_gb": 0.3}, {"iphone_full": 1}),
         ({"networks_tried": 3}, {"wifi_unstable": -1, "restricted_network": -1}),
         ({"computer_free_gb": 60}, {}),
+        ({"icloud_plan_gb": 200, "backup_gb": 260}, {"backup_too_large": 1}),  # bigger than the whole plan
         ({"security_named": 1}, {"security_software": 1}),  # without the phone's size, 60 GB settles nothing
     ],
 )

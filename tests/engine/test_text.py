@@ -85,11 +85,21 @@ def test_unanswered_question_is_not_ruled_out():
     [
         ("plenty of space on the phone", "~" + stem("space")),
         ("wifi is fine", "~wifi"),
+        ("i dont use icloud at all", "~icloud"),  # what the person doesn't use
+        ("we dont have a mac", "~mac"),
+        ("already deleted my old ipad backups", "~ipad"),  # a fix already done is no clue
+        ("restarted, reset network settings", "~reset"),  # an enumeration of things tried
     ],
 )
 def test_ruled_out_phrasings(raw, ruled_out):
     """'plenty of X' and 'X is fine' rule X out."""
     assert ruled_out in features(raw)
+
+
+@pytest.mark.parametrize("raw", ["i dont have internet at home", "i dont have enough space on my mac"])
+def test_not_having_what_a_backup_needs_is_the_complaint(raw):
+    """Lacking internet or space is the symptom, not something ruled out."""
+    assert not any(f.startswith("~") for f in features(raw))
 
 
 def test_lack_is_a_complaint_not_a_negation():
@@ -214,6 +224,7 @@ def test_wifi_dropping_is_no_impact():
         "used 20gb of 200gb",
         "I pay for 2 TB and it's half empty",
         "the icloud plan is 200gb and the backup is only 12gb",
+        "i have 2tb with 1.6tb free",  # a capacity and its free part: the capacity is no need
     ],
 )
 def test_room_to_spare_rules_space_out(raw):
@@ -231,6 +242,7 @@ def test_room_to_spare_rules_space_out(raw):
         "used 4.9 gb of 5 gb",
         "50gb plan, backup needs 74gb",
         "the computer doesnt have enough free space",
+        "256gb and only 500mb left",
     ],
 )
 def test_too_little_room_is_a_lack_of_space(raw):
