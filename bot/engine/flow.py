@@ -23,7 +23,7 @@ from bot.engine.text import features
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
 CHECKED = "diagnosis_checked"  # a fact: the diagnosis was checked once; steps running out again escalate
-MIDCHECK_AFTER = 2  # failed fix steps of one diagnosis before asking whether the diagnosis is right
+MIDCHECK_AFTER = 2  # steps of one diagnosis done, the last one failed, before asking whether it is the right one
 MIDCHECKED = "midchecked:"  # a fact per intent ("midchecked:icloud_full"): asked once mid-way, not again
 Options = list[tuple[str, str]]
 
@@ -164,11 +164,12 @@ class Flow:
         return self._present_step(session, intent, out)
 
     def _doubt_diagnosis(self, session: Session, intent: Intent) -> bool:
-        """Two fix steps failed and the facts don't prove this cause: is it the right one? True when the
-        question is worth asking (the caller then asks it with `_midcheck`)."""
-        failed = sum(value == "not_fixed" for _, value in session.tried)
+        """Two steps done, the last one a fix that failed, and the facts don't prove this cause: is it the right
+        one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
+        done = [value for _, value in session.tried if value != "already_tried"]  # steps the person went through
         return (
-            failed == MIDCHECK_AFTER
+            done[-1:] == ["not_fixed"]
+            and len(done) >= MIDCHECK_AFTER
             and session.step < len(self._steps(session))
             and not session.facts.get(MIDCHECKED + intent.id)
             and facts_.verdicts(session.facts).get(intent.id, 0) <= 0
