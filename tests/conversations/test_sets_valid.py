@@ -23,11 +23,13 @@ SCENARIO_FILES = {
     "dev": (HERE / "dev.jsonl", 50),
     "holdout": (HERE / "holdout.jsonl", 100),
     "holdout3": (HERE / "holdout3.jsonl", 96),
+    "dev3": (HERE / "dev3.jsonl", 80),
 }
 MESSAGE_FILES = {
     "dev": (TESTS / "golden" / "round2_dev.jsonl", 200),
     "holdout": (TESTS / "holdout" / "round2_holdout.jsonl", 300),
     "holdout3": (TESTS / "holdout" / "round3_holdout.jsonl", 296),
+    "dev3": (TESTS / "golden" / "round3_dev.jsonl", 239),
 }
 HOLDOUTS = {"holdout", "holdout3"}
 
