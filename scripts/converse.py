@@ -129,7 +129,8 @@ class Person:
         self.asked: Counter[str] = Counter()
         self.result = Result(scenario)
         self.reach = self._reachable()
-        self.scope_texts = {normalise(catalog.text("out_of_scope"))} | {
+        # "that's not something I can help with", an out-of-scope intent's reply, or "English only for now"
+        self.scope_texts = {normalise(catalog.text("out_of_scope")), normalise(catalog.text("other_language"))} | {
             normalise(i.reply) for i in catalog.intents.values() if i.kind == "out_of_scope" and i.reply
         }
         self.truth_intent: Intent | None = catalog.intents.get(self.truth)
