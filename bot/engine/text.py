@@ -99,8 +99,20 @@ _FOREIGN = frozenset(
     von meinem meinen mache machen habe funktioniert warum immer
     le les je ne pas est mon ma une avec sauvegarde impossible fait faire mais pour des sur
     meu minha nao uma um com em trava cabo pelo pela mais tambem fazer seguranca
-    il non della di che mio mia funziona anche""".split()
+    il non della di che mio mia funziona anche
+    kein kommt macht mehr schon noch sich wenn dass aber bitte hilfe seit
+    ya hace semana ayuda favor desde nada sigue
+    plus fonctionne marche depuis toujours aide
+    faz esta funcionando ajuda
+    piu sempre aiuto
+    mijn niet werkt geen het een maakt meer
+    nie jest sie moj moja mam kopii
+    bir degil diyor yapmiyor icin
+    tidak bisa saya
+    hablo ingles""".split()
 )
+# accented letters: English messages almost never have them, Vietnamese, Polish, Turkish... have many
+_ACCENTED = re.compile(r"[a-z]*[\u00c0-\u024f\u1e00-\u1eff][a-z\u00c0-\u024f\u1e00-\u1eff]*")
 _ENGLISH_HINTS = frozenset("the my is to and not it i you can cant wont with of this that".split())
 
 
@@ -368,6 +380,10 @@ def looks_foreign(text: str) -> bool:
         return False
     non_latin = sum(1 for c in letters if ord(c) > 0x24F)
     if non_latin / len(letters) > 0.3:
+        return True
+    raw_words = text.split()
+    accented = len(_ACCENTED.findall(text.lower()))
+    if accented >= 3 and accented >= 0.3 * len(raw_words):
         return True
     words = _WORD.findall(_fold(text))
     foreign = sum(1 for w in words if w in _FOREIGN)

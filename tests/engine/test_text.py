@@ -123,10 +123,14 @@ def test_features_include_bigrams_of_kept_words():
         "مشكلة في النسخ الاحتياطي للايفون",
         "Mon iPhone ne fait plus de sauvegarde, je ne sais pas pourquoi",
         "Mi iPhone no hace la copia de seguridad en iCloud",
+        "Tôi không thể sao lưu iPhone lên iCloud được nữa",  # Latin script, but accented throughout
+        "mein handy macht seit gestern kein backup mehr",
+        "mijn iphone maakt geen back-up meer",
     ],
 )
 def test_foreign_text_is_detected(raw):
-    """Other scripts, and clearly French/Spanish sentences, count as another language."""
+    """Other scripts, accented Latin-script languages, and clearly French/Spanish/German/Dutch... sentences
+    count as another language."""
     assert looks_foreign(raw)
 
 
@@ -136,6 +140,8 @@ def test_foreign_text_is_detected(raw):
         "my iphone wont back up",
         "icloud full",
         "café wifi wont let my backup through",
+        "naïve question: why does my résumé app block the backup",  # a few accented words are still English
+        "plus my icloud is full",
         "No backup since Monday, error 0xE8000015",
     ],
 )
