@@ -43,16 +43,20 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
         r"\b(?:restart|reboot|rebooted|restarted|power cycled|turned off and on)\w*\s+(?:the |my"
         r" )?(?:i\s?phone|phone|both|everything|all)",
         r"\b(?:i\s?phone|phone) (?:was )?(?:restarted|rebooted)",
-        r"\brestarted (?:it|everything)",
+        r"\brestarted (?:it|everything|twice|again|several times|a few times|both)",
         r"\bforce restart",
+        r"(?:^|[.,;!]\s*|\b(?:i|ive|already|and)\s+)(?:restarted|rebooted)\b(?!\s+(?:the |my )?(?:computer|pc|mac"
+        r"|macbook|laptop|router|modem|itunes|finder))",
+        r"\brestarting (?:it |the phone |my phone )?(?:didnt|didn't|did not|doesnt|doesn't) (?:help|work|fix)",
     ),
     "restart_computer": (
         r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:computer|pc|mac|macbook|laptop|both|everything)",
         r"\b(?:computer|pc|mac|laptop) (?:was )?(?:restarted|rebooted)",
+        r"\b(?:restarted|rebooted) (?:them )?both\b",
     ),
     "other_cable": (
         r"\b(?:another|a different|different|other|new|second|third|two|three|several|multiple|many|original"
-        r"|apple|every|all)\s+(?:\w+\s+)?(?:usb\s?c?\s+|lightning\s+)?cables?\b",
+        r"|apple|every|all|\d+)\s+(?:\w+\s+)?(?:usb\s?c?\s+|lightning\s+)?cables?\b",
         r"\bnot the cable\b",
         r"\bcables? (?:are|is) fine\b",
         r"\b(?:changed|swapped|replaced) (?:the )?cables?\b",
@@ -60,19 +64,30 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "other_port": (
         r"\b(?:another|a different|different|other|every|all|each|both|two|three|several"
-        r"|multiple)\s+(?:usb\s+)?ports?\b",
+        r"|multiple|\d+)\s+(?:(?:of the |the )?(?:\d+\s+)?)?(?:usb(?:-?c)?\s+)?ports?\b",
         r"\bnot the port\b",
+        r"\b(?:tried|used) the ports? on the (?:back|front|other side)\b",
     ),
     "other_computer": (
         r"\b(?:another|a different|different|other|second|my"
         r" (?:wife|husband|friend|partner)'?s?)\s+(?:computer|pc|laptop|mac)\b",
+        r"\b(?:two|three|several|multiple|\d+)\s+(?:different\s+)?(?:computers|pcs|laptops|macs)\b",
+        r"\b(?:works?|worked|fine|sees? it|saw it)\b.{0,30}\bon (?:my |the |a )?(?:work|office|other|friends?'?s?"
+        r"|wifes?'?|husbands?'?|partners?'?|dads?'?|moms?'?|mums?'?|sisters?'?|brothers?'?)\s*(?:computer|pc|laptop|mac"
+        r"|macbook)\b",
+        r"\bthe (?:work|office|other) (?:computer|pc|laptop|mac) (?:sees|saw|finds|found|detects|detected)\b",
     ),
     "other_network": (
         r"\b(?:another|a different|different|other|every|all|each|several|multiple|two|three"
-        r"|many)\s+(?:wi-?fi\s+)?(?:networks?|wi-?fis?|routers?|hotspots?)\b",
+        r"|many|\d+)\s+(?:different\s+)?(?:wi-?fi\s+)?(?:networks?|wi-?fis?|routers?|hotspots?)\b",
         r"\bnot the (?:wi-?fi|network|internet)\b",
-        r"\b(?:on|at) (?:work|home|a friend'?s?|my friend'?s?|my parents'?)\b.*\b(?:and|too|also|as"
-        r" well)\b.*\b(?:work|home|friend'?s?|parents'?|cafe|hotspot)\b",
+        r"\b(?:tried|on|using|used) (?:my |a |the )?(?:\w+s'?|\w+'s) (?:wi-?fi|network|hotspot)\b",
+        r"\b(?:home|work|school|office) (?:and|&|,) (?:work|home|school|office|cafe|hotspot)\s+(?:wi-?fi|networks?)\b",
+        r"\b(?:home|work) wi-?fi,? (?:and |,)?(?:work|home|school|office) wi-?fi\b",
+        r"\bon (?:my |the |a )?(?:phone'?s? |mobile |personal )?hotspot\b.{0,40}\b(?:works?|worked|started|went through"
+        r"|fine)\b",
+        r"\b(?:on|at) (?:work|home|a friend'?s?|my friend'?s?|my parents'?)\b[^.!?\n]*\b(?:and|too|also|as"
+        r" well)\b[^.!?\n]*\b(?:work|home|friend'?s?|parents'?|cafe|hotspot)\b",
     ),
     "update_ios": (
         r"\bupdat\w*\s+(?:to\s+)?(?:the latest\s+)?(?:ios|the i\s?phone|my i\s?phone|the phone|my phone|software)",
@@ -91,50 +106,68 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
         r"\breinstalled\b",
     ),
     "sign_out_in": (
-        r"\b(?:sign|log)(?:ed|ged)?\s*(?:out|off)\b.*\b(?:back )?in\b",
-        r"\bsignout\b.*\bsignin\b",
+        r"\b(?:sign|log)(?:ed|ged)?\s*(?:out|off)\b[^.!?\n]*\b(?:back )?in\b",
+        r"\bsignout\b[^.!?\n]*\bsignin\b",
     ),
     "free_icloud_space": (
-        r"\b(?:deleted|cleared|freed|removed|cleaned)\b.*\bi\s?cloud\b",
-        r"\bi\s?cloud\b.*\b(?:deleted|cleared|freed up)\b",
+        r"\b(?:deleted|cleared|freed|removed|cleaned)\b[^.!?\n]*\bi\s?cloud\b",
+        r"\bcleared out\b[^.!?\n]*\bi\s?cloud\b",
+        r"\bi\s?cloud\b[^.!?\n]*\b(?:deleted|cleared|freed up)\b",
     ),
     "free_phone_space": (
-        r"\b(?:deleted|offloaded|freed up|cleared|removed)\b.*\b(?:apps?|photos|videos)\b.*\b(?:phone|iphone)\b",
+        r"\b(?:deleted|offloaded|freed up|cleared|removed)\b[^.!?\n]*\b(?:apps?|photos|videos)\b"
+        r"[^.!?\n]*\b(?:phone|iphone)\b",
+        r"\b(?:deleted|offloaded|removed|uninstalled) (?:like |about |over |around )?(?:\d+|a bunch of|lots of|loads of"
+        r"|tons of|most of my|all my|some) (?:\w+ )?(?:apps|photos|videos|games)\b",
         r"\bfreed up space on (?:the |my )?(?:i\s?phone|phone)",
         r"\boffloaded\b",
     ),
-    "free_computer_space": (r"\b(?:freed|cleared|cleaned)\b.*\b(?:laptop|computer|pc|mac|disk|drive)\b",),
+    "free_computer_space": (
+        r"\b(?:freed|cleared|cleaned)\b[^.!?\n]*\b(?:laptop|computer|pc|mac|macbook|imac|disk|(?<!icloud )drive)\b",
+        r"\bemptied (?:the |my )?(?:trash|recycle bin|bin)\b",
+        r"\bdeleted (?:a bunch of|lots of|some|all my|my|old) (?:downloads|files|movies|videos|stuff) (?:on|off|from)"
+        r" (?:the |my )?(?:laptop|computer|pc|mac|macbook|imac|disk|drive)\b",
+        r"\bdeleted (?:a bunch of|lots of|all (?:my|the)) downloads\b",
+    ),
     "disable_security_software": (
         r"\b(?:turned|switched|shut)"
-        r" off\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg"
+        r" off\b[^.!?\n]*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg"
         r"|defender|malwarebytes)\b",
-        r"\b(?:disabled|uninstalled|paused)\b.*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast"
+        r"\b(?:disabled|uninstalled|paused)\b[^.!?\n]*\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast"
         r"|kaspersky|bitdefender|eset|avg|defender|malwarebytes)\b",
+        r"\b(?:antivirus|anti-virus|firewall|norton|mcafee|avast|kaspersky|bitdefender|eset|avg|defender"
+        r"|malwarebytes)\b(?:\s+\w+)?\s+(?:was |is )?(?:switched|turned|shut) off\b",
     ),
     "reset_network_settings": (r"\breset (?:the |my |all )?network settings\b",),
     "trust_again": (
         r"\b(?:tapped|pressed|hit|clicked) trust\b",
         r"\breset (?:the )?location (?:and|&) privacy\b",
         r"\btrusted (?:the|this) computer\b",
+        r"\b(?:i |and |did )?tap(?:ped)? (?:on )?trust\b",
     ),
     "toggle_backup": (
         r"\bturned (?:i\s?cloud )?backup off and (?:back )?on\b",
         r"\btoggled\b",
     ),
     "vpn_off": (
-        r"\b(?:turned|switched) off (?:the |my )?vpn\b",
+        r"\b(?:turned|switched) off (?:the |my )?(?:\w+)?vpn\b",
         r"\bno vpn\b",
         r"\bvpn (?:is |was )?off\b",
         r"\bdisabled (?:the |my )?vpn\b",
         r"\bwithout (?:the |my )?vpn\b",
     ),
-    "delete_old_backup": (r"\bdeleted (?:the |my |an |all )?(?:old |older |previous )?backups?\b",),
+    "delete_old_backup": (
+        r"\bdeleted (?:the |my |an |all |all the |all my )?(?:old |older |previous )?(?:\w+ )?backups?\b",
+    ),
     "buy_storage": (
         r"\b(?:bought|upgraded|pay(?:ing)? for|paid"
-        r" for|subscribe\w*)\b.*\b(?:\d+\s?(?:gb|tb)|storage|icloud\+?|plan)\b",
+        r" for|subscribe\w*)\b[^.!?\n]*\b(?:\d+\s?(?:gb|tb)|storage|icloud\+?|plan)\b",
+        r"\b(?:going|went|moved|jumped|bumped it) (?:up )?to (?:the )?\d+\s?(?:gb|tb)\b",
     ),
 }
-_DONE = tuple((name, re.compile("|".join(words))) for name, words in _DONE_WORDS.items())
+# one pattern per alternative: a negated match of one ("not enough icloud storage. i cleared") must not hide
+# another's match later in the message; ".*" never crosses a sentence
+_DONE = tuple((name, tuple(re.compile(w) for w in words)) for name, words in _DONE_WORDS.items())
 _OLD_MACOS = re.compile(r"\b(?:high sierra|mojave|el capitan|yosemite|sierra|10\.1[0-4])\b")
 _SECURITY = re.compile(
     r"\b(?:norton|mcafee|kaspersky|avast|bitdefender|eset|avg|malwarebytes|webroot|sophos|trend micro|"
@@ -251,11 +284,9 @@ def read_facts(text: str) -> Facts:
     """The quantities and things done that one message states; negated ones ("haven't restarted") don't count."""
     lowered = text.lower().replace("’", "'")
     done = []
-    for name, pattern in _DONE:
-        for m in pattern.finditer(lowered):
-            if not _NEGATED.search(lowered[: m.start()][-40:]):
-                done.append(name)
-                break
+    for name, patterns in _DONE:
+        if any(not _NEGATED.search(lowered[: m.start()][-40:]) for p in patterns for m in p.finditer(lowered)):
+            done.append(name)
     amounts = _amounts(text)
     amounts.update(_counts(lowered, done))
     return Facts(amounts, tuple(done))

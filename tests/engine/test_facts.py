@@ -34,6 +34,18 @@ def test_quantities(text, expected):
         ("turned off norton, still fails", {"disable_security_software"}),
         ("reset network settings already", {"reset_network_settings"}),
         ("i haven't restarted the phone yet", set()),  # negated: not done
+        ("restarted twice, still stuck", {"restart_phone"}),
+        ("it also restarted once while just sitting there", set()),  # a symptom, not something done
+        ("tried all 3 usb ports and 2 cables", {"other_port", "other_cable"}),
+        ("the same cable works fine on my work pc", {"other_computer"}),
+        ("tried my neighbours wifi too", {"other_network"}),
+        ("emptied the trash on the mac", {"free_computer_space"}),
+        ("deleted like 40 apps", {"free_phone_space"}),
+        ("i tap trust and it asks again", {"trust_again"}),
+        ("turned off my nordvpn", {"vpn_off"}),
+        ("deleted all my old ipad backups", {"delete_old_backup"}),
+        # a negated mention first must not hide a real one later
+        ("it says not enough icloud storage. i already cleared out my icloud drive", {"free_icloud_space"}),
         ("my backup keeps failing", set()),
     ],
 )
