@@ -164,15 +164,15 @@ class Flow:
         return self._present_step(session, intent, out)
 
     def _doubt_diagnosis(self, session: Session, intent: Intent) -> bool:
-        """Two steps done, the last one a fix that failed, and the facts don't prove this cause: is it the right
-        one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
+        """Two steps done (three when the facts prove this cause), the last one a fix that failed: is it the
+        right one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
         done = [value for _, value in session.tried if value != "already_tried"]  # steps the person went through
+        proven = facts_.verdicts(session.facts).get(intent.id, 0) > 0  # facts can be misread: one step more
         return (
             done[-1:] == ["not_fixed"]
-            and len(done) >= MIDCHECK_AFTER
+            and len(done) >= MIDCHECK_AFTER + proven
             and session.step < len(self._steps(session))
             and not session.facts.get(MIDCHECKED + intent.id)
-            and facts_.verdicts(session.facts).get(intent.id, 0) <= 0
             and bool(self._next_causes(session))
         )
 

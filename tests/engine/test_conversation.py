@@ -153,14 +153,17 @@ def test_another_cause_picked_mid_way_switches_with_the_facts_kept(catalog, talk
     assert talk.session.slots.get("computer") == "win_itunes"
 
 
-def test_no_mid_way_check_when_the_facts_prove_the_cause(catalog, talk):
-    """15 GB free for a 120 GB phone proves the computer's disk: failing steps don't make the bot doubt it."""
+def test_a_cause_the_facts_prove_is_doubted_one_step_later(catalog, talk):
+    """15 GB free for a 120 GB phone proves the computer's disk: the mid-way check waits for a third step."""
     talk.say("my laptop has 15 GB free and the phone uses 120 GB, the backup fails")
     assert talk.session.intent == "computer_disk_full"
     _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    _fail_two_steps(talk)
+    assert talk.session.state == "step" and catalog.text("midcheck_question") not in talk.reply.text
     while talk.session.state == "step":
-        assert catalog.text("midcheck_question") not in talk.reply.text
         talk.press("next" if "next" in talk.values() else "not_fixed")
+    assert talk.session.state == "confirm" and catalog.text("midcheck_question") in talk.reply.text
+    assert len([v for _, v in talk.session.tried if v != "already_tried"]) >= 3
 
 
 # ---------------------------------------------------------------- 5. typed answers
