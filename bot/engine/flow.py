@@ -18,7 +18,7 @@ from bot.engine.content import ROOT
 from bot.engine.matcher import Matcher
 from bot.engine.model import Button, Catalog, Intent, Match, Outcome, Reply, Session, State, Step
 from bot.engine.slots import extract_slots
-from bot.engine.text import features
+from bot.engine.text import features, vaguely_about
 
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
@@ -125,7 +125,9 @@ class Flow:
         if len(ranked) < 2 or ranked[0].intent.id != intent.id:
             return None
         words = [f for f in features(text) if " " not in f and not f.startswith("~") and f not in self._setup_words]
-        vague = bool(words) and min(self._spread.get(f, 0) for f in words) >= HALF_SPREAD * self._causes
+        vague = vaguely_about(text) or (
+            bool(words) and min(self._spread.get(f, 0) for f in words) >= HALF_SPREAD * self._causes
+        )
         if not vague and (ranked[0].score >= HALF_SCORE or ranked[0].score - ranked[1].score >= HALF_LEAD):
             return None
         route = extract_slots(text).get("route") or session.slots.get("route")

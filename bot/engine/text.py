@@ -391,6 +391,21 @@ def looks_foreign(text: str) -> bool:
     return (foreign >= 2 and english == 0) or (foreign >= 3 and foreign > 2 * english)
 
 
+# "some message about my account", "it says something about storage": a topic named, the message itself not
+_VAGUELY_ABOUT = re.compile(
+    r"\b(?:some|a|an|this|that|the|weird|strange|random)\s+(?:\w+\s+)?(?:message|error|notification|pop\s?up"
+    r"|warning|alert|banner|thing|prompt)s?\s+(?:\w+\s+){0,2}?(?:about|regarding|with|re)\s+(?:my\s+|the\s+|an?\s+)?"
+    r"(?:apple\s?id|apple account|account|icloud account|storage|space|password|passcode|settings|payment|plan)\b"
+    r"|\bsomething\s+(?:\w+\s+)?(?:about|with|wrong with|up with)\s+(?:my\s+|the\s+)?(?:apple\s?id|apple account"
+    r"|account|storage|space|password|plan|payment)\b"
+)
+
+
+def vaguely_about(text: str) -> bool:
+    """A topic named without the message itself ("some error about my apple id"): worth a menu, not a guess."""
+    return bool(_VAGUELY_ABOUT.search(_fold(text)))
+
+
 # "I don't know", "no idea", "not sure": an answer about the person's own knowledge, never a problem
 _UNSURE = re.compile(
     r"\b(?:i\s+)?(?:(?:really|honestly|just)\s+)?(?:dont|do not|didnt|did not)\s+know\b"

@@ -80,6 +80,15 @@ def test_half_specific_opening_gets_one_separating_question(catalog, talk, openi
     assert catalog.triage[talk.session.node].text in reply.text
 
 
+def test_a_topic_without_its_message_gets_that_topics_menu(catalog, talk):
+    """'some message about my account': the account menu (which message is it?), not one account cause's steps."""
+    reply = talk.say("my phone shows some message about my account and the backups just won't run")
+    assert talk.session.state == "triage" and talk.session.intent is None
+    options = {o.goto for o in catalog.triage[talk.session.node].options}
+    assert {"session_expired", "signin_locked", "unverified_email"} <= options
+    assert catalog.triage[talk.session.node].text in reply.text
+
+
 def test_a_clear_short_message_starts_at_once(catalog, talk):
     talk.say("my icloud backup is full")
     assert talk.session.intent == "icloud_full"

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.text import MAX_CHARS, PHONE_TOKEN, clauses, concepts, features, looks_foreign, normalise, stem, unsure
+from bot.engine.text import (
+    MAX_CHARS,
+    PHONE_TOKEN,
+    clauses,
+    concepts,
+    features,
+    looks_foreign,
+    normalise,
+    stem,
+    unsure,
+    vaguely_about,
+)
 
 ODD = [
     "",
@@ -292,3 +303,17 @@ def test_a_restart_that_happens_is_a_symptom(raw):
 def test_signing_in_folds_like_sign_in():
     """'signing in again' is the same token as 'sign in'."""
     assert normalise("signing in again") == normalise("sign in again")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("phone shows some message about my account", True),
+        ("it says something about storage", True),
+        ("some weird popup about my apple id keeps coming back", True),
+        ("icloud storage is full", False),  # the message itself
+        ("my apple id is locked", False),
+    ],
+)
+def test_a_topic_named_without_its_message(raw, expected):
+    assert vaguely_about(raw) is expected
