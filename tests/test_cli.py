@@ -92,7 +92,8 @@ def test_chat_transcript_whole_diagnosis(run, catalog, matcher):
     for k in range(1, len(steps)):
         expected += ["you> no"]
         answers.append("no")
-        if k >= 2 and not steps[k - 1].check and not checked:  # two steps done, a fix failed: still your problem?
+        failed = any(not step.check for step in steps[:k])
+        if k >= 2 and failed and not checked:  # two steps done, a fix among them failed: still your problem?
             checked = True
             expected += _bot([t("midcheck_question")], [t("opt_midcheck_yes"), *titles, t("something_else")])
             expected += ["you> 1"]

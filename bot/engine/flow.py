@@ -23,7 +23,7 @@ from bot.engine.text import features, vaguely_about
 MAX_WORDS = 3  # how many of the person's own messages a human's summary keeps
 NEXT_CAUSES = 3  # "did I get your problem right?" offers this many other causes
 CHECKED = "diagnosis_checked"  # a fact: the diagnosis was checked once; steps running out again escalate
-MIDCHECK_AFTER = 2  # steps of one diagnosis done, the last one failed, before asking whether it is the right one
+MIDCHECK_AFTER = 2  # steps of one diagnosis done, a fix among them failed, before asking whether it is the right one
 MIDCHECKED = "midchecked:"  # a fact per intent ("midchecked:icloud_full"): asked once mid-way, not again
 Options = list[tuple[str, str]]
 
@@ -161,17 +161,17 @@ class Flow:
             out.say(t("fixed"))
             return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"), out)
         session = session.evolve(step=session.step + 1, tried=tried)
-        if value == "not_fixed" and self._doubt_diagnosis(session, intent):
+        if self._doubt_diagnosis(session, intent):
             return self._midcheck(session, out)
         return self._present_step(session, intent, out)
 
     def _doubt_diagnosis(self, session: Session, intent: Intent) -> bool:
-        """Two steps done (three when the facts prove this cause), the last one a fix that failed: is it the
-        right one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
+        """Two steps done (three when the facts prove this cause), a fix among them that failed: is it the right
+        one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
         done = [value for _, value in session.tried if value != "already_tried"]  # steps the person went through
         proven = facts_.verdicts(session.facts).get(intent.id, 0) > 0  # facts can be misread: one step more
         return (
-            done[-1:] == ["not_fixed"]
+            "not_fixed" in done
             and len(done) >= MIDCHECK_AFTER + proven
             and session.step < len(self._steps(session))
             and not session.facts.get(MIDCHECKED + intent.id)

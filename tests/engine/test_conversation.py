@@ -122,7 +122,7 @@ def test_a_cable_problem_without_hardware_clues_is_not_sent_to_a_repair(catalog,
 
 
 def _fail_two_steps(talk):
-    """Two steps done, none helping: the second answer is the failed fix that makes the bot doubt."""
+    """Two steps done, none helping (a fix among them): the bot doubts its diagnosis."""
     for _ in range(2):
         assert talk.session.state == "step"
         talk.press("next" if "next" in talk.values() else "not_fixed")
