@@ -158,9 +158,13 @@ class Person:
         return memo
 
     def _triage_node(self, reply: dict[str, Any]) -> str | None:
+        """The menu shown: the node whose options these are (ruled-out causes may be left out of it)."""
         labels = reply["buttons"]
         for node in self.catalog.triage.values():
             if [o.label for o in node.options] == labels:
+                return node.id
+        for node in self.catalog.triage.values():
+            if labels and [o.label for o in node.options if o.label in labels] == labels:
                 return node.id
         return None
 
@@ -225,11 +229,13 @@ class Person:
         node_id = self._triage_node(reply)
         if node_id is not None and self.truth in self.catalog.intents:
             node = self.catalog.triage[node_id]
-            for k, option in enumerate(node.options):
+            for option in node.options:
+                if option.label not in reply["buttons"]:
+                    continue
                 if any(self.profile.get(slot) not in (None, value) for slot, value in option.set.items()):
                     continue
                 if option.goto == self.truth or self.truth in self.reach.get(option.goto, set()):
-                    return {"button": k + 1}
+                    return self.button(reply, option.label)
         follow = self.next_followup()
         if follow is None:
             self.result.end = "no menu option fits"

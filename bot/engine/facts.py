@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.engine.matcher import Candidate
 from bot.engine.model import Match
 
+REJECTED = "rejected:"  # a fact per intent ("rejected:icloud_full"): the person answered "something else" to it
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _UNIT = re.compile(_NUMBER + r"\s*(tb|terabytes?|gb|gigs?|gigabytes?|g\b|mb|megabytes?)?")
 _NOT_A_SIZE = re.compile(r"(?:iphone|ios|macos|windows|win|os|version|pro|max|plus|se|step|error|code)\s*$")
@@ -332,6 +333,9 @@ def verdicts(facts: Mapping[str, float]) -> dict[str, int]:
         out["security_software"] = 1
     # cables and ports tried do not rule the cable flow out (lint in the iPhone's port, hubs, another
     # computer remain): its steps that were tried are skipped instead
+    for key in facts:
+        if key.startswith(REJECTED):  # the person said "something else" to it: ruled out, whatever else says
+            out[key[len(REJECTED) :]] = -1
     return {k: v for k, v in out.items() if v}
 
 

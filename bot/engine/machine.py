@@ -240,7 +240,12 @@ class Engine(Flow):
         """The matcher's reading, corrected by the facts of the whole conversation."""
         if not session.facts:
             return match
-        return facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
+        weighed = facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
+        if facts_.verdicts(session.facts).get(weighed.intent or "", 0) < 0:  # ruled out, nothing else close
+            general = next((i for i in self.catalog.intents.values() if i.kind == "general"), None)
+            if general is not None:
+                return Match(general.id, "general", weighed.score)
+        return weighed
 
     def _small_talk(self, session: Session, intent: Intent, out: Out) -> Session:
         t = self.catalog.text
@@ -368,9 +373,14 @@ class Engine(Flow):
         return self._triage(session, option.goto, out)
 
     def _answer_candidate(self, session: Session, value: str, out: Out) -> Session:
-        if value == "else":
+        if value == "else":  # none of the offered causes (nor, asked mid-way or at the end, the diagnosis itself)
+            rejected = (
+                *session.candidates,
+                *([session.intent] if session.state == "confirm" and session.intent else []),
+            )
+            facts = {**session.facts, **{facts_.REJECTED + i: 1.0 for i in rejected}}
             out.say(self.catalog.text("clarify_free_text"))
-            return session.evolve(state="idle", node=None, candidates=())
+            return session.evolve(state="idle", node=None, candidates=(), facts=facts)
         return self._start_intent(session, self.catalog.intents[value], "", out)
 
     def _answer_confirm(self, session: Session, value: str, out: Out) -> Session:

@@ -24,6 +24,7 @@ SCENARIO_FILES = {
     "holdout": (HERE / "holdout.jsonl", 100),
     "holdout3": (HERE / "holdout3.jsonl", 96),
     "dev3": (HERE / "dev3.jsonl", 80),
+    "dev4": (HERE / "dev4.jsonl", 80),
 }
 MESSAGE_FILES = {
     "dev": (TESTS / "golden" / "round2_dev.jsonl", 200),

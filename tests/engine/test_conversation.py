@@ -162,6 +162,21 @@ def test_another_cause_picked_mid_way_switches_with_the_facts_kept(catalog, talk
     assert talk.session.slots.get("computer") == "win_itunes"
 
 
+def test_something_else_mid_way_never_restarts_the_rejected_diagnosis(catalog, talk):
+    """'Something else', then the same words again: the bot never starts the steps that just failed again."""
+    opening = "the cable keeps disconnecting during the backup"
+    talk.say(opening)
+    _through_questions(talk, catalog, {"computer": "win_itunes", "ios": "ios17_plus"})
+    _fail_two_steps(talk)
+    offered = [v for v in talk.values() if v not in ("yes", "else")]
+    talk.press("else")
+    assert catalog.text("clarify_free_text") in talk.reply.text
+    reply = talk.say(opening)
+    assert talk.session.intent not in ("cable_or_port", *offered)
+    rejected = {o.label for n in catalog.triage.values() for o in n.options if o.goto == "cable_or_port"}
+    assert not rejected & {b.label for b in reply.buttons}  # nor offered in a menu
+
+
 def test_a_cause_the_facts_prove_is_doubted_one_step_later(catalog, talk):
     """15 GB free for a 120 GB phone proves the computer's disk: the mid-way check waits for a third step."""
     talk.say("my laptop has 15 GB free and the phone uses 120 GB, the backup fails")

@@ -70,6 +70,7 @@ def test_counts_of_networks_and_cables():
         ({"networks_tried": 3}, {"wifi_unstable": -1, "restricted_network": -1}),
         ({"computer_free_gb": 60}, {}),
         ({"icloud_plan_gb": 200, "backup_gb": 260}, {"backup_too_large": 1}),  # bigger than the whole plan
+        ({"computer_free_gb": 15, "phone_used_gb": 120, "rejected:computer_disk_full": 1}, {"computer_disk_full": -1}),
         ({"security_named": 1}, {"security_software": 1}),  # without the phone's size, 60 GB settles nothing
     ],
 )
