@@ -49,11 +49,15 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:^|[.,;!]\s*|\b(?:i|ive|already|and)\s+)(?:restarted|rebooted)\b(?!\s+(?:the |my )?(?:computer|pc|mac"
         r"|macbook|laptop|router|modem|itunes|finder))",
         r"\brestarting (?:it |the phone |my phone )?(?:didnt|didn't|did not|doesnt|doesn't) (?:help|work|fix)",
+        r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:computer|pc|mac|macbook|laptop)\s+(?:and|&)\s+(?:the |my )?"
+        r"(?:i\s?phone|phone)\b",
     ),
     "restart_computer": (
         r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:computer|pc|mac|macbook|laptop|both|everything)",
         r"\b(?:computer|pc|mac|laptop) (?:was )?(?:restarted|rebooted)",
         r"\b(?:restarted|rebooted) (?:them )?both\b",
+        r"\b(?:restart|reboot)\w*\s+(?:the |my )?(?:i\s?phone|phone)\s+(?:and|&)\s+(?:the |my )?(?:computer|pc|mac"
+        r"|macbook|laptop)\b",
     ),
     "other_cable": (
         r"\b(?:another|a different|different|other|new|second|third|two|three|several|multiple|many|original"

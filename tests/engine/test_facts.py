@@ -35,6 +35,8 @@ def test_quantities(text, expected):
         ("reset network settings already", {"reset_network_settings"}),
         ("i haven't restarted the phone yet", set()),  # negated: not done
         ("restarted twice, still stuck", {"restart_phone"}),
+        ("restarted the pc and the phone", {"restart_computer", "restart_phone"}),
+        ("rebooted my iphone and the laptop", {"restart_computer", "restart_phone"}),
         ("it also restarted once while just sitting there", set()),  # a symptom, not something done
         ("tried all 3 usb ports and 2 cables", {"other_port", "other_cable"}),
         ("the same cable works fine on my work pc", {"other_computer"}),
