@@ -239,13 +239,30 @@ class Engine(Flow):
     def _weigh(self, match: Match, text: str, session: Session) -> Match:
         """The matcher's reading, corrected by the facts of the whole conversation."""
         if not session.facts:
-            return match
-        weighed = facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
-        if facts_.verdicts(session.facts).get(weighed.intent or "", 0) < 0:  # ruled out, nothing else close
+            return self._on_route(match, text, {})
+        verdict = facts_.verdicts(session.facts)
+        weighed = self._on_route(facts_.weigh(match, self.matcher.rank(text, 8), session.facts), text, verdict)
+        if verdict.get(weighed.intent or "", 0) < 0:  # ruled out, nothing else close
             general = next((i for i in self.catalog.intents.values() if i.kind == "general"), None)
             if general is not None:
                 return Match(general.id, "general", weighed.score)
         return weighed
+
+    def _on_route(self, match: Match, text: str, verdict: dict[str, int]) -> Match:
+        """A cause of the other route ("none of my computers see it" read as the overnight-charging cause of
+        iCloud backups) gives way to the best cause of the route the message names, when one is close."""
+        route = extract_slots(text).get("route")
+        intent = self.catalog.intents.get(match.intent or "")
+        if route is None or intent is None or intent.kind != "cause" or intent.route in (route, "both"):
+            return match
+        fits = [
+            c
+            for c in self.matcher.rank(text, 8)
+            if c.intent.kind == "cause" and c.intent.route in (route, "both") and verdict.get(c.intent.id, 0) >= 0
+        ]
+        if fits and fits[0].score >= match.score * facts_.RUNNER_UP:
+            return Match(fits[0].intent.id, fits[0].intent.category, fits[0].score)
+        return match
 
     def _small_talk(self, session: Session, intent: Intent, out: Out) -> Session:
         t = self.catalog.text

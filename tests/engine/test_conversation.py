@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.model import Match, Session
+
 
 @pytest.fixture
 def talk(engine, chat):
@@ -175,6 +177,17 @@ def test_something_else_mid_way_never_restarts_the_rejected_diagnosis(catalog, t
     assert talk.session.intent not in ("cable_or_port", *offered)
     rejected = {o.label for n in catalog.triage.values() for o in n.options if o.goto == "cable_or_port"}
     assert not rejected & {b.label for b in reply.buttons}  # nor offered in a menu
+
+
+def test_a_cause_of_the_other_route_gives_way_to_one_of_the_route_named(catalog, engine):
+    """'None of my computers see it': a computer cause, never the overnight-charging cause of iCloud backups,
+    also when the closest computer cause was ruled out."""
+    text = "my mac and my brothers pc, none of them could see it. it doesnt even charge properly anymore"
+    facts = {"rejected:not_recognized": 1.0}
+    icloud_only = next(c for c in engine.matcher.rank(text, 8) if c.intent.route == "icloud")
+    weighed = engine._weigh(Match(icloud_only.intent.id, icloud_only.intent.category, 1.0), text, Session(facts=facts))
+    intent = catalog.intents[weighed.intent]
+    assert intent.id != "not_recognized" and (intent.kind == "general" or intent.route in ("computer", "both"))
 
 
 def test_a_cause_the_facts_prove_is_doubted_one_step_later(catalog, talk):
