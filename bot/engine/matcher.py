@@ -40,7 +40,8 @@ NB_ALPHA = 0.1  # additive smoothing of the naive Bayes word counts
 PAIR_WEIGHT = 0.5  # a word pair ("icloud full") counts half as much as its own weight says
 CATEGORY_WEIGHT = 0.3  # weight of a second naive Bayes with one class per category (more data per class)
 GENERAL_MARGIN = 0.2  # a cause must beat the vague "general" reading by this much, or the bot asks first
-SCOPE_MASS = 0.3  # when out-of-scope intents hold this much of the posterior, the best of them wins
+SCOPE_MASS = 0.3  # when out-of-scope intents hold this much of the posterior, the best of them wins (not when
+# a backup is said to fail: "the backup fails since a kiosk replaced my port" is a backup problem, not a repair)
 # The weights above were chosen by 5-fold cross-validation over the content's own phrases (not on a test set).
 KEYWORD_BONUS = 0.12
 ALERT_BONUS = 0.35  # a pasted alert that names a cause
@@ -53,6 +54,9 @@ CORRECTED_WEIGHT = 0.7  # features that exist only thanks to a typo correction
 LEADING = 8  # best-phrase similarity is computed for this many leading intents
 SWITCH = 0.55  # mid-conversation, a message must score this much to switch to another problem
 BACKUP_WORDS = frozenset(stem(w) for w in ("backup", "sync", "itunes", "finder"))  # about backing up at all
+FAILING = frozenset(
+    stem(w) for w in "fail failed failing error errors wont cant doesnt isnt couldnt didnt stops stopped stuck".split()
+)  # words of a failure: with a backup word, the message is about a failing backup (see SCOPE_MASS)
 _CACHE_LIMIT = 50_000
 
 
@@ -94,7 +98,9 @@ class Matcher:
         category_weight: float = CATEGORY_WEIGHT,
         general_margin: float = GENERAL_MARGIN,
         nb_temperature: float = NB_TEMPERATURE,
+        failing_guard: bool = True,
     ) -> None:
+        self.failing_guard = failing_guard
         self.nb_temperature = nb_temperature
         self.general_margin = general_margin
         self.category_weight = category_weight
@@ -235,7 +241,13 @@ class Matcher:
         evidence = max(similarity.values(), default=0.0)
         ranked = self._top(scores, 3)
         top_alerted = bool(ranked) and self._by_id_index[ranked[0].intent.id] in alerted
-        if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general") and not top_alerted:
+        if (
+            self.scope_mass is not None
+            and ranked
+            and ranked[0].intent.kind in ("cause", "general")
+            and not top_alerted
+            and not (self.failing_guard and self._backup_failing(text))
+        ):
             elsewhere = sum(p for i, p in posterior.items() if self._intents[i].category == "none")
             if elsewhere >= self.scope_mass:
                 ranked = [c for c in self._top(scores, len(scores)) if c.intent.category == "none"][:3] or ranked
@@ -256,6 +268,13 @@ class Matcher:
             if top.score - c.score < self.margin and c.intent.kind in ("cause", "general")
         )
         return Match(top.intent.id, top.intent.category, top.score, close)
+
+    @staticmethod
+    def _backup_failing(text: str) -> bool:
+        """A backup that fails ("the backup keeps failing since the water damage"): an in-scope problem, even when
+        the rest of the message reads like an out-of-scope topic (a repair, an account change, a plan)."""
+        words = {f.lstrip("~") for f in features(text) if " " not in f}
+        return bool(BACKUP_WORDS & words) and bool(FAILING & words)
 
     # ------------------------------------------------------------ scoring
 

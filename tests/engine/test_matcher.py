@@ -361,3 +361,17 @@ def test_failing_on_every_network_is_not_the_wifi(matcher):
 def test_too_little_room_on_the_computer_is_storage(matcher):
     """15 GB free for a phone that uses 120 is the computer's disk."""
     assert matcher.match("the laptop has 15 GB free and the phone uses 120, itunes backup fails").category == "storage"
+
+
+@pytest.mark.parametrize(
+    ("text", "failing"),
+    [
+        ("since the kiosk replaced my port the itunes backup fails", True),
+        ("changed my apple id email and every backup errors out", True),
+        ("how do i restore my backup to the new phone", False),  # a backup, nothing failing: may be out of scope
+        ("my screen is cracked and it won't turn on", False),  # failing, but no backup named
+    ],
+)
+def test_a_failing_backup_is_never_overruled_as_out_of_scope(text, failing):
+    """The out-of-scope override (SCOPE_MASS) stands back when a backup is said to fail."""
+    assert Matcher._backup_failing(text) is failing
