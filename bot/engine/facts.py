@@ -29,6 +29,13 @@ _COMPUTER = re.compile(
     r"\b(?:laptop|computer|pc|mac|macbook|imac|mac mini|disk|drive|c:|ssd|hdd|hard ?drive|desktop|windows)\b"
 )
 _BACKUP = re.compile(r"\b(?:backup|back up|backups)\b")
+_FREE_AFTER = re.compile(r"\s*(?:of\s+)?(?:free|available|left|remaining|spare|unused|empty|open)\b")  # "9gb left"
+_FREE_BEFORE = re.compile(
+    r"\b(?:free|available|left|remaining|spare)(?:\s+(?:space|storage|room))?(?:\s+(?:of|is|was))?\s*:?\s*(?:only\s+)?"
+    r"(?:about\s+|around\s+|like\s+|~)?$"
+)  # "free space: 12gb", "only 9 gb available" is after
+_EXTERNAL = re.compile(r"\b(?:external|usb (?:drive|stick)|thumb ?drive|flash drive|nas|time machine)\b")
+_CAPACITY = re.compile(r"\s*(?:macbook|laptop|mac|imac|pc|ssd|hdd|hard ?drive|drive|disk|model)\b")
 _FREE = re.compile(r"\b(?:free|available|left|remaining|spare|empty|unused)\b")
 _USED = re.compile(r"\b(?:uses?|used|using|taking|takes|in use|of data|full of|worth|needs?|is|big|size)\b")
 _PLAN = re.compile(r"\b(?:pay(?:ing)? for|paid for|plan|subscription|tier|bought|have|got)\b")
@@ -89,8 +96,6 @@ _DONE_WORDS: dict[str, tuple[str, ...]] = {
         r"\b(?:tried|on|using|used) (?:my |a |the )?(?:\w+s'?|\w+'s) (?:wi-?fi|network|hotspot)\b",
         r"\b(?:home|work|school|office) (?:and|&|,) (?:work|home|school|office|cafe|hotspot)\s+(?:wi-?fi|networks?)\b",
         r"\b(?:home|work) wi-?fi,? (?:and |,)?(?:work|home|school|office) wi-?fi\b",
-        r"\bon (?:my |the |a )?(?:phone'?s? |mobile |personal )?hotspot\b.{0,40}\b(?:works?|worked|started|went through"
-        r"|fine)\b",
         r"\b(?:on|at) (?:work|home|a friend'?s?|my friend'?s?|my parents'?)\b[^.!?\n]*\b(?:and|too|also|as"
         r" well)\b[^.!?\n]*\b(?:work|home|friend'?s?|parents'?|cafe|hotspot)\b",
     ),
@@ -240,14 +245,21 @@ def _amounts(text: str) -> dict[str, float]:
             if subject is None or size <= 0:
                 continue
             around = clause[max(0, m.start() - 30) : m.end() + 30]
+            # "free" must sit next to the number: in "256gb macbook with 9gb left" only the 9 is free space
+            near = _FREE_AFTER.match(clause[m.end() :]) or _FREE_BEFORE.search(clause[: m.start()])
+            if _EXTERNAL.search(clause):
+                continue  # "the external drive has 1tb free": not the computer's own disk
+            if subject == "computer" and _CAPACITY.match(clause[m.end() :]):
+                found.setdefault("computer_capacity_gb", size)  # "a 256gb macbook"
+                continue
             if subject == "icloud":
-                key = "icloud_free_gb" if _FREE.search(around) else "icloud_plan_gb"
+                key = "icloud_free_gb" if near else "icloud_plan_gb"
                 if key == "icloud_plan_gb" and re.search(r"\bused?\b|\bfull\b", around) and not _PLAN.search(around):
                     key = "icloud_used_gb"
             elif subject == "backup":
                 key = "backup_gb"
             else:
-                key = f"{subject}_free_gb" if _FREE.search(around) else f"{subject}_used_gb"
+                key = f"{subject}_free_gb" if near else f"{subject}_used_gb"
                 if subject == "phone" and re.search(r"\d\s*(?:gb|tb)\s+(?:i\s?phone|phone|model)", around):
                     key = "phone_capacity_gb"
             found.setdefault(key, size)
@@ -309,8 +321,10 @@ def verdicts(facts: Mapping[str, float]) -> dict[str, int]:
     out: dict[str, int] = {}
     phone = facts.get("phone_used_gb") or facts.get("backup_gb")
     computer = facts.get("computer_free_gb")
+    capacity = facts.get("computer_capacity_gb")
     if computer is not None:
-        if (phone is not None and computer < phone * 1.1) or computer < 5:
+        nearly_full = capacity is not None and computer < capacity * 0.05  # "a 256gb macbook with 9gb left"
+        if (phone is not None and computer < phone * 1.1) or computer < 5 or nearly_full:
             out["computer_disk_full"] = 1
         elif (phone is not None and computer >= phone * 1.2) or computer >= 250:
             out["computer_disk_full"] = -1

@@ -239,9 +239,11 @@ class Engine(Flow):
     def _weigh(self, match: Match, text: str, session: Session) -> Match:
         """The matcher's reading, corrected by the facts of the whole conversation."""
         if not session.facts:
-            return self._on_route(match, text, {})
+            return match
         verdict = facts_.verdicts(session.facts)
-        weighed = self._on_route(facts_.weigh(match, self.matcher.rank(text, 8), session.facts), text, verdict)
+        weighed = facts_.weigh(match, self.matcher.rank(text, 8), session.facts)
+        if weighed.intent != match.intent:  # a runner-up chosen by the facts must fit the route the text names
+            weighed = self._on_route(weighed, text, verdict)
         if verdict.get(weighed.intent or "", 0) < 0:  # ruled out, nothing else close
             general = next((i for i in self.catalog.intents.values() if i.kind == "general"), None)
             if general is not None:

@@ -17,6 +17,8 @@ from bot.engine.facts import merge, read_facts, verdicts
         ("only 500 MB free on my iphone", {"phone_free_gb": 0.5}),
         ("my iphone 15 pro on ios 17", {}),  # a model and a version are no quantities
         ("the backup of this iphone shows 260 GB", {"backup_gb": 260}),  # the backup's size, not the phone's
+        ("256gb macbook with 9gb left", {"computer_capacity_gb": 256, "computer_free_gb": 9}),  # "left" is the 9's
+        ("my external drive has 1tb free", {}),  # not the computer's own disk
         ("it freezes at step 1 of 4. the laptop has 400 gb free", {"computer_free_gb": 400}),  # "of 4" is no size
     ],
 )
@@ -72,6 +74,7 @@ def test_counts_of_networks_and_cables():
         ({"networks_tried": 3}, {"wifi_unstable": -1, "restricted_network": -1}),
         ({"computer_free_gb": 60}, {}),
         ({"icloud_plan_gb": 200, "backup_gb": 260}, {"backup_too_large": 1}),  # bigger than the whole plan
+        ({"computer_capacity_gb": 256, "computer_free_gb": 9}, {"computer_disk_full": 1}),  # under 5% free
         ({"computer_free_gb": 15, "phone_used_gb": 120, "rejected:computer_disk_full": 1}, {"computer_disk_full": -1}),
         ({"security_named": 1}, {"security_software": 1}),  # without the phone's size, 60 GB settles nothing
     ],
