@@ -241,15 +241,9 @@ class Matcher:
         evidence = max(similarity.values(), default=0.0)
         ranked = self._top(scores, 3)
         top_alerted = bool(ranked) and self._by_id_index[ranked[0].intent.id] in alerted
-        if (
-            self.scope_mass is not None
-            and ranked
-            and ranked[0].intent.kind in ("cause", "general")
-            and not top_alerted
-            and not (self.failing_guard and self._backup_failing(text))
-        ):
+        if self.scope_mass is not None and ranked and ranked[0].intent.kind in ("cause", "general") and not top_alerted:
             elsewhere = sum(p for i, p in posterior.items() if self._intents[i].category == "none")
-            if elsewhere >= self.scope_mass:
+            if elsewhere >= self.scope_mass and not (self.failing_guard and self._backup_failing(text)):
                 ranked = [c for c in self._top(scores, len(scores)) if c.intent.category == "none"][:3] or ranked
         if not ranked or evidence < self.cutoff:
             score = round(evidence, 4)
