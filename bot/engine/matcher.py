@@ -24,6 +24,7 @@ from bot.engine.model import Catalog, Intent, Match
 from bot.engine.text import (
     FAMILY_WORDS,
     PHONE_TOKEN,
+    SCAM_TOKEN,
     clauses,
     concepts,
     features,
@@ -191,7 +192,10 @@ class Matcher:
             for i, intent in enumerate(self._intents)
             if intent.requires
         ]
-        self._phone_intents = [i for i, terms in self._requires if f" {PHONE_TOKEN} " in terms]
+        # help seekers don't post phone numbers or relay phishing: the intents that require those tokens decide
+        self._token_intents = {
+            token: [i for i, terms in self._requires if f" {token} " in terms] for token in (PHONE_TOKEN, SCAM_TOKEN)
+        }
         self._fallback = next((i for i in self._intents if i.kind == "general"), None)
         self._by_id = {intent.id: intent for intent in self._intents}
         self._by_id_index = {intent.id: i for i, intent in enumerate(self._intents)}
@@ -223,12 +227,12 @@ class Matcher:
         flat = normalise(text)
         if not text.strip() or looks_foreign(text) or unsure(flat, normalised=True):
             return Match(None, "none", 0.0)  # "no idea" answers nothing and asks for nothing
-        if f" {PHONE_TOKEN} " in f" {flat} " and self._phone_intents:
-            # help seekers don't post phone numbers, adverts and scams do: the intent that requires one decides
-            scores, _, _, _ = self._scores(text)
-            best = max(self._phone_intents, key=lambda i: scores.get(i, 0.0))
-            intent = self._intents[best]
-            return Match(intent.id, intent.category, round(max(scores.get(best, 0.0), self.cutoff), 4))
+        for token, owners in self._token_intents.items():
+            if owners and f" {token} " in f" {flat} ":
+                scores, _, _, _ = self._scores(text)
+                best = max(owners, key=lambda i: scores.get(i, 0.0))
+                intent = self._intents[best]
+                return Match(intent.id, intent.category, round(max(scores.get(best, 0.0), self.cutoff), 4))
         remainder = self._without_generic_alert(flat)
         if remainder is not None:
             # labelling rule 3: a bare generic alert is general; the same alert plus a cause is that cause

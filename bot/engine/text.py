@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 MAX_CHARS = 2000  # longer messages are understood from their first part; keeps matching time bounded
 
 PHONE_TOKEN = "phonenumber"  # what any phone number in a text becomes ("call 1-800-555-0199" -> "call phonenumber")
+SCAM_TOKEN = "scamlink"  # added to a text that relays a message with a link and a threat (a phishing attempt)
 # a run of digits and separators: "1-800-555-0199", "+1 (888) 555-0142", "1.855.555.0177", "0800 123 4567"
 _PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,20}\d(?![\w])")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -140,8 +141,18 @@ def _fold(text: str) -> str:
     text = _STRETCH.sub(r"\1", text)
     for pattern, replacement in _JOIN:
         text = pattern.sub(replacement, text)
+    if _SCAM_SOURCE.search(text) and _SCAM_LINK.search(text) and _SCAM_THREAT.search(text):
+        text = f"{text} {SCAM_TOKEN}"
     return text
 
+
+# "a text saying my apple id will be suspended unless i click this link": a relayed message, a link, a threat
+_SCAM_SOURCE = re.compile(r"\b(?:texts?|sms|e-?mails?|imessages?|messages?|pop-?ups?|websites?|site|dm|calls?)\b")
+_SCAM_LINK = re.compile(r"\b(?:click\w*|tap here|links?|https?|www)\b")
+_SCAM_THREAT = re.compile(
+    r"\bunless\b|\bverify (?:my|your|the) (?:card|payment|billing|identity|details)|\bgift ?cards?\b|\bsuspend"
+    r"|\bwill be (?:deleted|erased|locked|closed|removed)|\bbilling (?:problem|issue)|\binfected\b|\bpay (?:a|the) fee"
+)
 
 OLD_IOS_BELOW = 17  # iOS versions below this are "old" (a clue to an outdated iOS); newer ones are no clue
 

@@ -375,3 +375,22 @@ def test_too_little_room_on_the_computer_is_storage(matcher):
 def test_a_failing_backup_is_never_overruled_as_out_of_scope(text, failing):
     """The out-of-scope override (SCOPE_MASS) stands back when a backup is said to fail."""
     assert Matcher._backup_failing(text) is failing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a text warned me my apple id gets suspended unless i click the link inside",
+        "email said my icloud backup failed, click here and verify your card",
+    ],
+)
+def test_phishing_with_a_link_is_out_of_scope(matcher, text):
+    """Issue 10.7: scams are out of scope and never get troubleshooting, with a link as with a phone number."""
+    match = matcher.match(text)
+    assert match.category == "none" and match.intent == "phishing_link"
+
+
+def test_a_link_in_a_real_account_problem_is_still_the_account(matcher):
+    assert matcher.match("i clicked the verification link but apple still says my email is not verified").category == (
+        "account"
+    )

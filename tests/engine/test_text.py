@@ -7,6 +7,7 @@ import pytest
 from bot.engine.text import (
     MAX_CHARS,
     PHONE_TOKEN,
+    SCAM_TOKEN,
     clauses,
     concepts,
     features,
@@ -317,3 +318,16 @@ def test_signing_in_folds_like_sign_in():
 )
 def test_a_topic_named_without_its_message(raw, expected):
     assert vaguely_about(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "scam"),
+    [
+        ("got a text saying my icloud will be deleted unless i click the link", True),
+        ("an email with a link says verify your card or lose your backups", True),
+        ("i clicked the verification link but the email still isn't verified", False),  # no threat: a real problem
+        ("my apple id is suspended", False),  # no relayed message with a link
+    ],
+)
+def test_a_relayed_message_with_a_link_and_a_threat_is_marked_as_a_scam(raw, scam):
+    assert (SCAM_TOKEN in normalise(raw).split()) is scam
