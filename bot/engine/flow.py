@@ -161,27 +161,29 @@ class Flow:
             out.say(t("fixed"))
             return self._ask(session.evolve(tried=tried), "feedback", None, t("feedback_question"), out)
         session = session.evolve(step=session.step + 1, tried=tried)
-        if self._doubt_diagnosis(session, intent):
-            return self._midcheck(session, out)
+        others = self._doubt_diagnosis(session, intent)
+        if others:
+            return self._midcheck(session, others, out)
         return self._present_step(session, intent, out)
 
-    def _doubt_diagnosis(self, session: Session, intent: Intent) -> bool:
+    def _doubt_diagnosis(self, session: Session, intent: Intent) -> list[str]:
         """Two steps done (three when the facts prove this cause), a fix among them that failed: is it the right
-        one? True when the question is worth asking (the caller then asks it with `_midcheck`)."""
+        one? The other causes to offer when the question is worth asking (the caller asks it with `_midcheck`),
+        else none."""
         done = [value for _, value in session.tried if value != "already_tried"]  # steps the person went through
         proven = facts_.verdicts(session.facts).get(intent.id, 0) > 0  # facts can be misread: one step more
-        return (
+        worth_asking = (
             "not_fixed" in done
             and len(done) >= MIDCHECK_AFTER + proven
             and session.step < len(self._steps(session))
             and not session.facts.get(MIDCHECKED + intent.id)
-            and bool(self._next_causes(session))
         )
+        return self._next_causes(session) if worth_asking else []
 
-    def _midcheck(self, session: Session, out: Out) -> Session:
+    def _midcheck(self, session: Session, others: list[str], out: Out) -> Session:
         """Mid-way "did I get your problem right?": "yes" goes on with the next step, a cause switches to it."""
         facts = {**session.facts, MIDCHECKED + (session.intent or ""): 1.0}
-        session = session.evolve(candidates=tuple(self._next_causes(session)), facts=facts)
+        session = session.evolve(candidates=tuple(others), facts=facts)
         return self._ask(session, "confirm", None, self.catalog.text("midcheck_question"), out)
 
     def steps_remain(self, session: Session) -> bool:
